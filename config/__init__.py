@@ -1,0 +1,85 @@
+"""PolicyWatch settings, declared once with a default and a help line.
+
+Only this module reads the environment. A value comes from, in order: the environment variable
+``POLICYWATCH_<NAME>``, the ``[policywatch]`` table of the config file, then the default.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
+
+
+class ConfigError(Exception):
+    """Raised when the config file cannot be read or a setting has a bad value."""
+
+
+def _data_home() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "policywatch"
+
+
+def _config_home() -> Path:
+    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "policywatch"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Callable[[], Any]
+    help: str
+    kind: type = str
+
+    @property
+    def env(self) -> str:
+        return "POLICYWATCH_" + self.name.upper()
+
+
+SETTINGS: dict[str, Setting] = {s.name: s for s in [
+    Setting("db", lambda: f"sqlite:///{_data_home() / 'policywatch.db'}",
+            "SQLAlchemy URL (or a file path for SQLite) of the database."),
+    Setting("config", lambda: str(_config_home() / "config.toml"),
+            "Path of the TOML config file (alert channels, routes, settings)."),
+    Setting("targets", lambda: None,
+            "A declarations file or folder; default: the declarations shipped with PolicyWatch."),
+    Setting("base_url", lambda: "http://127.0.0.1:8080",
+            "Public base URL of `policywatch serve`, used for links in alerts."),
+    Setting("incident_after", lambda: 3,
+            "Failed checks in a row that open a 'monitoring broken' incident.", int),
+    Setting("log_format", lambda: "text", "Log line format: text or json."),
+]}
+
+
+@lru_cache(maxsize=8)
+def _file_values(path: str) -> dict[str, Any]:
+    p = Path(path)
+    if not p.exists():
+        return {}
+    try:
+        with p.open("rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{p}: {exc}") from exc
+
+
+def config_file() -> dict[str, Any]:
+    """The whole parsed config file ({} when there is none)."""
+    path = os.environ.get(SETTINGS["config"].env) or SETTINGS["config"].default()
+    return _file_values(str(path))
+
+
+def get(name: str) -> Any:
+    """The value of a declared setting."""
+    setting = SETTINGS[name]
+    raw: Any = os.environ.get(setting.env)
+    if raw is None and name != "config":
+        raw = config_file().get("policywatch", {}).get(name)
+    if raw is None:
+        return setting.default()
+    try:
+        return setting.kind(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"setting {name} ({setting.env}): bad value {raw!r}") from exc

@@ -1,0 +1,11 @@
+"""Versioned storage of fetches and extracted texts (SQLAlchemy 2, Alembic migrations).
+
+Imports nothing from the crawler, the alerts or any web framework: callers hand it plain data.
+"""
+
+from store.db import Store, StoreError
+from store.models import Alert, Change, Check, Document, Incident, Snapshot, Version
+from store.query import NotFound
+
+__all__ = ["Store", "StoreError", "NotFound", "Alert", "Change", "Check", "Document",
+           "Incident", "Snapshot", "Version"]

@@ -1,0 +1,90 @@
+"""Options and helpers shared by the policywatch commands: --db, --targets, --format, output."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+import config
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def db_option(f: F) -> F:
+    return click.option("--db", "db", metavar="URL", default=None,
+                        help="Database URL or SQLite path [env POLICYWATCH_DB].")(f)
+
+
+def targets_option(f: F) -> F:
+    return click.option("--targets", "targets", metavar="PATH", default=None,
+                        type=click.Path(path_type=Path),
+                        help="Declarations file or folder [env POLICYWATCH_TARGETS].")(f)
+
+
+def format_option(f: F) -> F:
+    return click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+                        show_default=True, help="Output format; json is a stable contract.")(f)
+
+
+def open_store(db: str | None) -> Any:
+    from store import Store
+
+    return Store(db or config.get("db"))
+
+
+def load_targets(path: Path | None, only: Sequence[str] = ()) -> list[Any]:
+    """Declared targets, optionally only those whose id matches or starts with one of ``only``."""
+    from crawler.targets import load_targets as load
+
+    configured = config.get("targets")
+    targets = load(path or (Path(configured) if configured else None))
+    if not only:
+        return targets
+    picked = [t for t in targets if any(t.id == o or t.id.startswith(o.rstrip("/") + "/")
+                                        or t.id.startswith(o + "@") for o in only)]
+    unknown = [o for o in only if not any(t.id == o or t.id.startswith(o) for t in targets)]
+    if unknown:
+        raise click.BadParameter(f"no declared document {', '.join(unknown)}; "
+                                 f"known: {', '.join(t.id for t in targets)}", param_hint="DOC")
+    return picked
+
+
+def _default(o: Any) -> Any:
+    if isinstance(o, datetime):
+        return o.isoformat()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=_default))
+
+
+def when(dt: datetime | None) -> str:
+    return dt.strftime("%Y-%m-%d %H:%M UTC") if dt else "-"
+
+
+def handle_errors(f: F) -> F:
+    """Turn the typed errors of the core into one-line messages and exit codes."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from config import ConfigError
+        from crawler.targets import DeclarationError
+        from store import NotFound, StoreError
+
+        try:
+            return f(*args, **kwargs)
+        except (DeclarationError, StoreError, ConfigError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        except NotFound as exc:
+            raise click.ClickException(str(exc.args[0] if exc.args else exc)) from exc
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,48 @@
+"""The `policywatch` command: a thin layer over the library; core code raises, this prints."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from cli import browse, check
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(package_name="policywatch")
+def cli(verbose: int) -> None:
+    """PolicyWatch: watch what platforms quietly change in their privacy terms."""
+    level = logging.WARNING - 10 * verbose
+    logging.basicConfig(level=level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+for command in (*check.COMMANDS, *browse.COMMANDS):
+    cli.add_command(command)
+
+
+def _optional(module: str, attr: str) -> None:
+    """Register a command group whose module may not be present yet in a partial checkout."""
+    import importlib
+
+    try:
+        cmd = getattr(importlib.import_module(module), attr)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):
+            return
+        raise
+    cli.add_command(cmd)
+
+
+_optional("cli.classify", "classify")
+
+
+def main() -> None:
+    cli(prog_name="policywatch")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,194 @@
+"""Write side of the store: turn one fetch into a check row, and a version when the text changed."""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.models import Change, Check, Document, Snapshot, Version, utcnow
+
+#: Outcomes of a check as stored; the crawler's "fetched" and "not_modified" become the first two.
+OUTCOMES = ("new_version", "unchanged", "blocked", "transient", "structural", "robots_disallowed")
+FAILURES = ("blocked", "transient", "structural", "robots_disallowed")
+
+
+class Fetch(Protocol):
+    """What store/ needs of a fetch (crawler.items.FetchResult has these attributes)."""
+
+    target_id: str
+    url: str
+    final_url: str | None
+    outcome: str
+    status: int | None
+    headers: dict[str, str]
+    body: bytes | None
+    text: str | None
+    extractor_version: str
+    detail: str
+    etag: str | None
+    last_modified: str | None
+    started_at: datetime
+    duration_ms: int
+
+
+class DocumentSpec(Protocol):
+    """What store/ needs of a declared target (crawler.targets.Target has these)."""
+
+    id: str
+    platform: str
+    name: str
+    url: str
+    region: str | None
+    language: str | None
+
+
+@dataclass
+class Recorded:
+    """What one fetch became: the check row, and the new version with its predecessor if any."""
+
+    check: Check
+    version: Version | None = None
+    previous: Version | None = None
+
+
+def sha256(data: bytes | str) -> str:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+def sync_documents(session: Session, specs: list[DocumentSpec]) -> dict[str, Document]:
+    """Create or update a document row per declared target; returns them by slug."""
+    existing = {d.slug: d for d in session.scalars(select(Document))}
+    for spec in specs:
+        doc = existing.get(spec.id)
+        if doc is None:
+            doc = Document(slug=spec.id, platform=spec.platform, name=spec.name, url=spec.url)
+            session.add(doc)
+            existing[spec.id] = doc
+        doc.platform, doc.name, doc.url = spec.platform, spec.name, spec.url
+        doc.region, doc.language = spec.region, spec.language
+    session.flush()
+    return existing
+
+
+def latest_version(session: Session, document_id: int) -> Version | None:
+    return session.scalars(
+        select(Version).where(Version.document_id == document_id)
+        .order_by(Version.fetched_at.desc(), Version.id.desc()).limit(1)
+    ).first()
+
+
+def validators(session: Session) -> dict[str, tuple[str | None, str | None]]:
+    """ETag and Last-Modified of each document's last successful check, for conditional requests."""
+    out: dict[str, tuple[str | None, str | None]] = {}
+    rows = session.execute(
+        select(Document.slug, Check.etag, Check.last_modified)
+        .join(Check, Check.document_id == Document.id)
+        .where(Check.outcome.in_(("new_version", "unchanged")))
+        .order_by(Check.started_at, Check.id)
+    )
+    for slug, etag, last_modified in rows:  # the last check of each document wins
+        out[slug] = (etag, last_modified)
+    return {slug: v for slug, v in out.items() if v != (None, None)}
+
+
+def _snapshot(doc: Document, fetch: Fetch, body: bytes) -> Snapshot:
+    return Snapshot(
+        document_id=doc.id, fetched_at=fetch.started_at, url=fetch.final_url or fetch.url,
+        status=fetch.status, headers=dict(fetch.headers), body=zlib.compress(body, 6),
+        body_size=len(body), body_sha256=sha256(body),
+    )
+
+
+def snapshot_body(snapshot: Snapshot) -> bytes:
+    return zlib.decompress(snapshot.body)
+
+
+def record_check(session: Session, doc: Document, fetch: Fetch) -> Recorded:
+    """Record one fetch of ``doc``. Only a fetched text unlike the last version makes a version."""
+    check = Check(
+        document_id=doc.id, started_at=fetch.started_at, duration_ms=fetch.duration_ms,
+        http_status=fetch.status, detail=fetch.detail or "", etag=fetch.etag,
+        last_modified=fetch.last_modified,
+        body_sha256=sha256(fetch.body) if fetch.body is not None else None,
+        outcome=fetch.outcome,
+    )
+    session.add(check)
+    recorded = Recorded(check=check)
+    if fetch.outcome == "not_modified":
+        check.outcome = "unchanged"
+    elif fetch.outcome == "fetched":
+        if not fetch.text or fetch.body is None:
+            check.outcome, check.detail = "structural", fetch.detail or "empty text"
+        else:
+            recorded = _record_text(session, doc, fetch, check)
+    elif fetch.outcome not in FAILURES:
+        check.outcome, check.detail = "structural", f"unknown outcome {fetch.outcome!r}"
+    session.flush()
+    return recorded
+
+
+def _record_text(session: Session, doc: Document, fetch: Fetch, check: Check) -> Recorded:
+    assert fetch.text is not None and fetch.body is not None
+    previous = latest_version(session, doc.id)
+    digest = sha256(fetch.text)
+    if previous is not None and previous.text_sha256 == digest:
+        check.outcome = "unchanged"
+        check.version_id = previous.id
+        return Recorded(check=check)
+    snap = _snapshot(doc, fetch, fetch.body)
+    session.add(snap)
+    session.flush()
+    version = Version(
+        document_id=doc.id, snapshot_id=snap.id, previous_id=previous.id if previous else None,
+        fetched_at=fetch.started_at, text=fetch.text, text_sha256=digest,
+        extractor_version=fetch.extractor_version,
+    )
+    session.add(version)
+    session.flush()
+    check.outcome, check.version_id = "new_version", version.id
+    return Recorded(check=check, version=version, previous=previous)
+
+
+def add_technical_version(
+    session: Session, doc: Document, snapshot: Snapshot, text: str, extractor_version: str
+) -> Version | None:
+    """A re-extracted text of a stored snapshot, marked technical so it never alerts."""
+    previous = latest_version(session, doc.id)
+    digest = sha256(text)
+    if previous is not None and previous.text_sha256 == digest:
+        return None
+    version = Version(
+        document_id=doc.id, snapshot_id=snapshot.id, previous_id=previous.id if previous else None,
+        fetched_at=utcnow(), text=text, text_sha256=digest,
+        extractor_version=extractor_version, technical=True,
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def save_change(
+    session: Session, old: Version, new: Version, classifier_version: str, result: dict[str, Any]
+) -> Change:
+    """Store the classification of a version pair (once per classifier version)."""
+    change = session.scalars(select(Change).where(
+        Change.old_version_id == old.id, Change.new_version_id == new.id,
+        Change.classifier_version == classifier_version)).first()
+    if change is None:
+        change = Change(
+            document_id=new.document_id, old_version_id=old.id, new_version_id=new.id,
+            classifier_version=classifier_version, material=bool(result.get("material")),
+            severity=str(result.get("severity", "none")), labels=list(result.get("labels", [])),
+            result=result,
+        )
+        session.add(change)
+        session.flush()
+    return change

@@ -1,0 +1,106 @@
+"""The store records every check, and a body and a version only when the text changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from store import Store
+from store.models import Check, Snapshot, Version
+from store.record import record_check, sync_documents, validators
+
+T0 = datetime(2024, 9, 19, 6, 0, tzinfo=timezone.utc)
+
+
+@dataclass
+class Target:
+    id: str = "linkedin/privacy-policy"
+    platform: str = "linkedin"
+    name: str = "Privacy Policy"
+    url: str = "https://www.linkedin.com/legal/privacy-policy"
+    region: str | None = None
+    language: str | None = "en"
+
+
+@dataclass
+class Fetch:
+    """A fetch as the crawler reports it (the fields of crawler.items.FetchResult)."""
+
+    outcome: str
+    text: str | None = None
+    body: bytes | None = None
+    status: int | None = 200
+    target_id: str = "linkedin/privacy-policy"
+    url: str = "https://www.linkedin.com/legal/privacy-policy"
+    final_url: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    extractor_version: str = "test"
+    detail: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    started_at: datetime = T0
+    duration_ms: int = 5
+
+
+def _counts(store: Store) -> tuple[int, int, int, int]:
+    with store.session() as s:
+        return (s.scalar(select(func.count()).select_from(Check)) or 0,
+                s.scalar(select(func.count()).select_from(Snapshot)) or 0,
+                s.scalar(select(func.count()).select_from(Version)) or 0,
+                s.scalar(select(func.coalesce(func.sum(Snapshot.body_size), 0))) or 0)
+
+
+def _record(store: Store, fetch: Fetch) -> str:
+    with store.session() as s:
+        doc = sync_documents(s, [Target()])["linkedin/privacy-policy"]
+        return record_check(s, doc, fetch).check.outcome
+
+
+def test_unchanged_check_adds_one_row_and_no_body(db_url: str) -> None:
+    store = Store(db_url)
+    page = b"<html><main><p>We use your data.</p></main></html>"
+    assert _record(store, Fetch("fetched", "We use your data.", page, etag='"a"')) == "new_version"
+    assert _counts(store) == (1, 1, 1, len(page))
+    # the same text again, even from different markup: one check row, no body, no version
+    again = Fetch("fetched", "We use your data.", page + b"<!-- id=123 -->",
+                  started_at=T0 + timedelta(hours=6))
+    assert _record(store, again) == "unchanged"
+    assert _counts(store) == (2, 1, 1, len(page))
+    assert _record(store, Fetch("not_modified", started_at=T0 + timedelta(hours=12))) == "unchanged"
+    assert _counts(store) == (3, 1, 1, len(page))
+
+
+def test_changed_text_makes_a_version_linked_to_the_previous(db_url: str) -> None:
+    store = Store(db_url)
+    _record(store, Fetch("fetched", "Old text.", b"<p>Old text.</p>"))
+    _record(store, Fetch("fetched", "New text.", b"<p>New text.</p>",
+                         started_at=T0 + timedelta(days=1)))
+    with store.session() as s:
+        first, second = s.scalars(select(Version).order_by(Version.id)).all()
+        assert second.previous_id == first.id
+        assert second.fetched_at == T0 + timedelta(days=1)
+        assert second.snapshot_id is not None and not second.technical
+
+
+@pytest.mark.parametrize("outcome", ["blocked", "transient", "structural", "robots_disallowed"])
+def test_failures_are_checks_without_versions(db_url: str, outcome: str) -> None:
+    store = Store(db_url)
+    assert _record(store, Fetch(outcome, status=999, detail="HTTP 999")) == outcome
+    assert _counts(store) == (1, 0, 0, 0)
+
+
+def test_fetched_without_text_is_structural(sqlite_url: str) -> None:
+    store = Store(sqlite_url)
+    assert _record(store, Fetch("fetched", "", b"<html></html>")) == "structural"
+    assert _counts(store)[2] == 0
+
+
+def test_validators_come_from_the_last_successful_check(sqlite_url: str) -> None:
+    store = Store(sqlite_url)
+    _record(store, Fetch("fetched", "A.", b"A", etag='"v1"', last_modified="Mon, 01 Jan 2024"))
+    _record(store, Fetch("transient", started_at=T0 + timedelta(hours=1)))
+    with store.session() as s:
+        assert validators(s) == {"linkedin/privacy-policy": ('"v1"', "Mon, 01 Jan 2024")}
