@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -11,38 +10,10 @@ from sqlalchemy import func, select
 from store import Store
 from store.models import Check, Snapshot, Version
 from store.record import record_check, sync_documents, validators
+from tests.builders import Fetch, Target
 
 T0 = datetime(2024, 9, 19, 6, 0, tzinfo=timezone.utc)
 
-
-@dataclass
-class Target:
-    id: str = "linkedin/privacy-policy"
-    platform: str = "linkedin"
-    name: str = "Privacy Policy"
-    url: str = "https://www.linkedin.com/legal/privacy-policy"
-    region: str | None = None
-    language: str | None = "en"
-
-
-@dataclass
-class Fetch:
-    """A fetch as the crawler reports it (the fields of crawler.items.FetchResult)."""
-
-    outcome: str
-    text: str | None = None
-    body: bytes | None = None
-    status: int | None = 200
-    target_id: str = "linkedin/privacy-policy"
-    url: str = "https://www.linkedin.com/legal/privacy-policy"
-    final_url: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    extractor_version: str = "test"
-    detail: str = ""
-    etag: str | None = None
-    last_modified: str | None = None
-    started_at: datetime = T0
-    duration_ms: int = 5
 
 
 def _counts(store: Store) -> tuple[int, int, int, int]:
