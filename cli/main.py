@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from cli import browse, check
+from cli import browse, check, demo
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,7 +20,7 @@ def cli(verbose: int) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-for command in (*check.COMMANDS, *browse.COMMANDS):
+for command in (*check.COMMANDS, *browse.COMMANDS, *demo.COMMANDS):
     cli.add_command(command)
 
 

@@ -1,0 +1,1 @@
+"""Declarations shipped with PolicyWatch: one TOML file per platform."""

@@ -1,0 +1,201 @@
+"""Classify a response or a download failure into an outcome. Pure functions.
+
+What counts as a block (status codes, login-wall URLs, wall/captcha markers) is data,
+read from the ``POLICYWATCH_BLOCK_*`` settings, so a new platform's wall is a
+settings change, not a code change.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+from bs4 import BeautifulSoup
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    ResponseDataLossError,
+    IgnoreRequest,
+)
+from twisted.internet import error as txerror
+
+from crawler.errors import RobotsDisallowed
+from crawler.items import BLOCKED, FETCHED, NOT_MODIFIED, ROBOTS_DISALLOWED, STRUCTURAL, TRANSIENT
+from crawler.targets import Target
+from extract import ExtractError, decode_html, extract_html
+
+logger = logging.getLogger(__name__)
+
+_CONNECTION_ERRORS = (DownloadFailedError, ResponseDataLossError, txerror.ConnectionLost,
+                      txerror.ConnectionDone, txerror.ConnectError, ConnectionError)
+_FAILURE_REPR = re.compile(r"<twisted\.python\.failure\.Failure ([\w.]+):[^>]*>")
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_HTML_OPEN = re.compile(rb"<html[\s>]", re.IGNORECASE)
+_HTML_CLOSE = re.compile(rb"</html\s*>", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class BlockRules:
+    """Data-driven block detection, built from settings by :meth:`from_settings`."""
+
+    statuses: frozenset[int]
+    url_patterns: tuple[re.Pattern[str], ...]
+    title_patterns: tuple[re.Pattern[str], ...]
+    html_patterns: tuple[re.Pattern[str], ...]
+    text_markers: tuple[str, ...]
+    require_html_end: bool = True
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> BlockRules:
+        """Read ``POLICYWATCH_BLOCK_*`` from a Scrapy ``Settings`` (or a dict)."""
+        get = settings.get
+
+        def rx(name: str) -> tuple[re.Pattern[str], ...]:
+            return tuple(re.compile(p, re.IGNORECASE) for p in get(name, ()) or ())
+
+        return cls(
+            statuses=frozenset(int(s) for s in get("POLICYWATCH_BLOCK_STATUSES", ()) or ()),
+            url_patterns=rx("POLICYWATCH_BLOCK_URL_PATTERNS"),
+            title_patterns=rx("POLICYWATCH_BLOCK_TITLE_PATTERNS"),
+            html_patterns=rx("POLICYWATCH_BLOCK_HTML_PATTERNS"),
+            text_markers=tuple(m.lower() for m in get("POLICYWATCH_BLOCK_TEXT_MARKERS", ()) or ()),
+            require_html_end=bool(get("POLICYWATCH_REQUIRE_HTML_END", True)),
+        )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """An outcome with its human-readable reason (and the text when fetched)."""
+
+    outcome: str
+    detail: str
+    text: str | None = None
+
+
+def status_text(status: int) -> str:
+    """``"HTTP 403 Forbidden"``, ``"HTTP 999 (LinkedIn crawler block)"``."""
+    if status == 999:
+        return "HTTP 999 (LinkedIn crawler block)"
+    try:
+        return f"HTTP {status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"HTTP {status}"
+
+
+def login_redirect(urls: Sequence[str], rules: BlockRules) -> str | None:
+    """The first URL of the chain that is a login, auth or sign-up wall, if any."""
+    for url in urls:
+        if any(p.search(url) for p in rules.url_patterns):
+            return url
+    return None
+
+
+def _strong_wall(text: str, rules: BlockRules) -> str | None:
+    match = _TITLE.search(text[:200_000])
+    title = " ".join(htmllib.unescape(match.group(1)).split()) if match else ""
+    for pattern in rules.title_patterns:
+        if title and pattern.search(title):
+            return f"page title {title!r} looks like a login, sign-up or captcha page"
+    for pattern in rules.html_patterns:
+        if pattern.search(text):
+            return f"page matches wall marker {pattern.pattern!r}"
+    return None
+
+
+def _weak_wall(text: str, rules: BlockRules) -> str | None:
+    if not rules.text_markers:
+        return None
+    visible = " ".join(BeautifulSoup(text, "lxml").get_text(" ").split()).lower()
+    for marker in rules.text_markers:
+        if marker in visible:
+            return f"sign-up wall or captcha page (marker {marker!r})"
+    return None
+
+
+def looks_truncated(body: bytes) -> bool:
+    """An HTML document that opens ``<html>`` but never closes it was cut short."""
+    return bool(_HTML_OPEN.search(body[:4096])) and not _HTML_CLOSE.search(body[-65536:])
+
+
+def classify_response(
+    target: Target,
+    status: int,
+    urls: Sequence[str],
+    headers: dict[str, str],
+    body: bytes,
+    rules: BlockRules,
+) -> Verdict:
+    """Decide the outcome of a response (after redirects and retries)."""
+    if status == 304:
+        return Verdict(NOT_MODIFIED, "HTTP 304 Not Modified")
+    wall = login_redirect(urls, rules)
+    if wall:
+        return Verdict(BLOCKED, f"redirected to a login or auth wall: {wall}")
+    if status in rules.statuses:
+        retry_after = headers.get("retry-after")
+        suffix = f" (Retry-After: {retry_after})" if retry_after else ""
+        return Verdict(BLOCKED, status_text(status) + suffix)
+    if status >= 500 or status == 408:
+        return Verdict(TRANSIENT, status_text(status))
+    if not 200 <= status < 300:
+        return Verdict(STRUCTURAL, status_text(status))
+    content_type = headers.get("content-type")
+    text = decode_html(body, content_type)
+    reason = _strong_wall(text, rules)
+    if reason:
+        return Verdict(BLOCKED, reason)
+    if rules.require_html_end and looks_truncated(body):
+        return Verdict(STRUCTURAL, "HTML document appears truncated (no closing </html>)")
+    try:
+        markdown = extract_html(text, select=target.select, remove=target.remove,
+                                filters=target.filters, base_url=urls[-1] if urls else target.url,
+                                content_type=content_type)
+    except ExtractError as exc:
+        reason = _weak_wall(text, rules)
+        return Verdict(BLOCKED, reason) if reason else Verdict(STRUCTURAL, str(exc))
+    except Exception as exc:  # a bug or pathological input must not stop the run
+        logger.exception("extraction of %s failed", target.id)
+        return Verdict(STRUCTURAL, f"extraction failed: {type(exc).__name__}: {exc}")
+    if len(markdown) < target.min_length:
+        reason = _weak_wall(text, rules)
+        if reason:
+            return Verdict(BLOCKED, reason)
+        return Verdict(STRUCTURAL, f"text implausibly short ({len(markdown)} < {target.min_length} characters)")
+    return Verdict(FETCHED, f"{status_text(status)}, {len(markdown)} characters", markdown)
+
+
+def classify_failure(exc: BaseException, urls: Sequence[str], rules: BlockRules, maxsize: int = 0) -> Verdict:
+    """Decide the outcome of a request that produced no usable response."""
+    if isinstance(exc, RobotsDisallowed):
+        return Verdict(ROBOTS_DISALLOWED, str(exc))
+    if isinstance(exc, IgnoreRequest):
+        wall = login_redirect(urls, rules)
+        if wall:
+            return Verdict(BLOCKED, f"redirected to a login or auth wall: {wall}")
+        if "redirect" in str(exc).lower():
+            return Verdict(TRANSIENT, f"redirect loop: {exc} after {len(urls) - 1} redirects")
+        return Verdict(TRANSIENT, f"request ignored: {exc}")
+    if isinstance(exc, DownloadCancelledError) and (not str(exc) or "max size" in str(exc)):
+        # Scrapy cancels a download only for DOWNLOAD_MAXSIZE (announced or streamed).
+        cap = f" ({maxsize // (1024 * 1024)} MB)" if maxsize else ""
+        return Verdict(STRUCTURAL, f"page too large: over the download size cap{cap}")
+    if isinstance(exc, (DownloadTimeoutError, txerror.TimeoutError, TimeoutError)):
+        return Verdict(TRANSIENT, f"timeout: {exc}")
+    if isinstance(exc, (CannotResolveHostError, txerror.DNSLookupError)):
+        return Verdict(TRANSIENT, f"DNS lookup failed: {exc}")
+    if isinstance(exc, (DownloadConnectionRefusedError, txerror.ConnectionRefusedError)):
+        return Verdict(TRANSIENT, f"connection refused: {exc}")
+    if isinstance(exc, ResponseDataLossError):
+        return Verdict(TRANSIENT, "connection closed before the whole body arrived (data loss)")
+    if isinstance(exc, _CONNECTION_ERRORS):
+        message = _FAILURE_REPR.sub(lambda m: m.group(1).rsplit(".", 1)[-1], str(exc))
+        return Verdict(TRANSIENT, f"connection lost or reset: {message or type(exc).__name__}")
+    return Verdict(TRANSIENT, f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,111 @@
+"""Scrapy settings for the PolicyWatch crawler: polite by default.
+
+Scrapy's own settings configure what Scrapy already does (robots.txt, retries,
+AutoThrottle, per-domain concurrency, size cap, redirects). PolicyWatch's own
+settings start with ``POLICYWATCH_`` and are documented in :data:`POLICYWATCH_HELP`.
+Override them with :func:`crawler.run.make_settings`.
+"""
+
+BOT_NAME = "policywatch"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# --- Identity and politeness ---------------------------------------------------------
+USER_AGENT = "PolicyWatch/0.1 (+https://github.com/policywatch/policywatch)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 2.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 5.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+COOKIES_ENABLED = False  # every check starts clean; no session drift between regions
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+    "Accept-Language": "en-US,en;q=0.8",
+}
+
+# --- Failures ---------------------------------------------------------------------------
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+# Transient server errors only: 429/403/999 are blocks and are not retried.
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
+POLICYWATCH_RETRY_BACKOFF_BASE = 2.0
+POLICYWATCH_RETRY_BACKOFF_MAX = 60.0
+HTTPERROR_ALLOW_ALL = True  # the spider classifies every status itself
+
+# --- Components -------------------------------------------------------------------------
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.PolicyRobotsTxtMiddleware": 100,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+}
+ITEM_PIPELINES = {"crawler.pipelines.SinkPipeline": 300}
+
+# Nothing listens on a port during a crawl.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+LOG_LEVEL = "INFO"
+
+# --- PolicyWatch ----------------------------------------------------------------------
+POLICYWATCH_SINK = None
+POLICYWATCH_BLOCK_STATUSES = [999, 401, 403, 429]
+POLICYWATCH_BLOCK_URL_PATTERNS = [
+    r"/authwall\b",
+    r"/uas/login",
+    r"/login\b",
+    r"/checkpoint/",
+    r"/signup\b",
+    r"/join\?",
+    r"[?&]session_redirect=",
+]
+POLICYWATCH_BLOCK_TITLE_PATTERNS = [
+    r"\bsign[ -]?(in|up)\b",
+    r"\blog[ -]?in\b",
+    r"\bjoin linkedin\b",
+    r"security (verification|check)",
+    r"captcha",
+    r"are you a (human|robot)",
+    r"^\s*just a moment",
+    r"access denied",
+]
+POLICYWATCH_BLOCK_HTML_PATTERNS = [
+    r"/checkpoint/challenge",
+    r"class=\"[^\"]*\bg-recaptcha\b",
+    r"class=\"[^\"]*\bh-captcha\b",
+    r"id=\"captcha",
+    r"/authwall\?",
+]
+POLICYWATCH_BLOCK_TEXT_MARKERS = [
+    "authwall",
+    "sign in to",
+    "join linkedin",
+    "join now",
+    "agree & join",
+    "sign up",
+    "captcha",
+    "security verification",
+    "verify you are human",
+]
+POLICYWATCH_REQUIRE_HTML_END = True
+
+#: Help line for every PolicyWatch setting (a test checks they are all documented).
+POLICYWATCH_HELP = {
+    "POLICYWATCH_SINK": "Callable[[FetchResult], None] given every result; None disables the pipeline.",
+    "POLICYWATCH_BLOCK_STATUSES": "HTTP statuses reported as 'blocked' (not retried).",
+    "POLICYWATCH_BLOCK_URL_PATTERNS": "Regexes on the redirect chain: a match means a login/auth wall.",
+    "POLICYWATCH_BLOCK_TITLE_PATTERNS": "Regexes on <title> of a 200 page: a match means a wall or captcha.",
+    "POLICYWATCH_BLOCK_HTML_PATTERNS": "Regexes on the raw HTML of a 200 page: a match means a wall or captcha.",
+    "POLICYWATCH_BLOCK_TEXT_MARKERS": "Substrings of the visible text that mark a wall, checked only when "
+    "the content selector fails or the text is too short.",
+    "POLICYWATCH_RETRY_BACKOFF_BASE": "Seconds before the first retry of a transient failure; doubled per retry.",
+    "POLICYWATCH_RETRY_BACKOFF_MAX": "Upper bound of the retry back-off, in seconds.",
+    "POLICYWATCH_REQUIRE_HTML_END": "Treat an HTML page without </html> as truncated (structural).",
+}

@@ -1,0 +1,1 @@
+"""Spiders of the PolicyWatch crawler (one generic spider over declarations)."""

@@ -1,0 +1,170 @@
+"""The one generic spider: fetch every declared target, yield one FetchResult each."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
+from scrapy.http import Request, Response
+from twisted.python.failure import Failure
+
+from crawler.items import FETCHED, STRUCTURAL, TRANSIENT, FetchResult
+from crawler.outcomes import BlockRules, Verdict, classify_failure, classify_response
+from crawler.targets import Target
+from extract import EXTRACTOR_VERSION
+
+logger = logging.getLogger(__name__)
+
+Validators = Mapping[str, tuple[str | None, str | None]]
+
+_META_TARGET = "policywatch_target"
+_META_STARTED = "policywatch_started"
+
+
+def _headers(response: Response) -> dict[str, str]:
+    """Response headers as ``{lower-case name: value}`` (repeated values joined)."""
+    out: dict[str, str] = {}
+    for name, values in response.headers.items():
+        key = name.decode("latin-1").lower()
+        out[key] = ", ".join(v.decode("latin-1") for v in values)
+    return out
+
+
+class PolicySpider(scrapy.Spider):
+    """Check each :class:`~crawler.targets.Target` once.
+
+    Arguments: ``targets`` (a sequence of Target), ``validators`` (target id ->
+    (etag, last_modified) of the previous fetch, for conditional requests).
+    Every target yields exactly one :class:`~crawler.items.FetchResult`; no failure
+    escapes the spider.
+    """
+
+    name = "policy"
+
+    def __init__(self, targets: Sequence[Target] = (), validators: Validators | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.targets: dict[str, Target] = {t.id: t for t in targets}
+        self.validators: dict[str, tuple[str | None, str | None]] = dict(validators or {})
+        self._pending: set[str] = set(self.targets)
+        self._rules: BlockRules | None = None
+        self.obey_robots_default = True  # ROBOTSTXT_OBEY, read in from_crawler()
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PolicySpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider._rules = BlockRules.from_settings(crawler.settings)
+        spider.obey_robots_default = crawler.settings.getbool("ROBOTSTXT_OBEY")
+        crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
+        return spider
+
+    @property
+    def rules(self) -> BlockRules:
+        assert self._rules is not None, "spider must be created with from_crawler()"
+        return self._rules
+
+    # --- requests ---------------------------------------------------------------------
+
+    def request_for(self, target: Target) -> Request:
+        """The request for one target: headers, proxy, robots policy, validators."""
+        headers: dict[str, str] = {}
+        if target.language:
+            headers["Accept-Language"] = target.language
+        etag, last_modified = self.validators.get(target.id, (None, None))
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        obey = self.obey_robots_default if target.obey_robots is None else target.obey_robots
+        meta: dict[str, Any] = {
+            _META_TARGET: target.id,
+            _META_STARTED: (datetime.now(UTC), time.monotonic()),
+            "dont_obey_robotstxt": not obey,
+            "policywatch_region": target.region,
+        }
+        if target.proxy:
+            meta["proxy"] = target.proxy
+        return Request(target.url, headers=headers, meta=meta, callback=self.parse,
+                       errback=self.errback, dont_filter=True)
+
+    async def start(self) -> AsyncIterator[Request]:
+        for target in self.targets.values():
+            yield self.request_for(target)
+
+    # --- results ----------------------------------------------------------------------
+
+    def _result(self, meta: Mapping[str, Any], verdict: Verdict, **fields: Any) -> FetchResult:
+        target = self.targets[meta[_META_TARGET]]
+        started, mono = meta.get(_META_STARTED) or (datetime.now(UTC), time.monotonic())
+        self._pending.discard(target.id)
+        retries = int(meta.get("retry_times", 0) or 0)
+        detail = verdict.detail
+        if retries and verdict.outcome != FETCHED:
+            detail += f" (after {retries} retr{'y' if retries == 1 else 'ies'})"
+        result = FetchResult(target_id=target.id, url=target.url, outcome=verdict.outcome,
+                             text=verdict.text, detail=detail,
+                             extractor_version=EXTRACTOR_VERSION, started_at=started,
+                             duration_ms=int((time.monotonic() - mono) * 1000), **fields)
+        level = logging.INFO if verdict.outcome == FETCHED else logging.WARNING
+        logger.log(level, "%s: %s (%s)", target.id, result.outcome, result.detail)
+        return result
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterable[FetchResult]:
+        """Classify a response (any status: HTTPERROR_ALLOW_ALL) into one result."""
+        meta = response.meta
+        target = self.targets[meta[_META_TARGET]]
+        urls = [*meta.get("redirect_urls", []), response.url]
+        headers = _headers(response)
+        try:
+            verdict = classify_response(target, response.status, urls, headers, response.body, self.rules)
+        except Exception as exc:  # never let one page stop the run
+            logger.exception("classifying %s failed", target.id)
+            verdict = Verdict(STRUCTURAL, f"classification failed: {type(exc).__name__}: {exc}")
+        prev_etag, prev_lm = self.validators.get(target.id, (None, None))
+        keep_body = verdict.outcome in (FETCHED, STRUCTURAL)
+        yield self._result(
+            meta, verdict, final_url=response.url, status=response.status, headers=headers,
+            body=response.body if keep_body else None,
+            etag=headers.get("etag") or (prev_etag if response.status == 304 else None),
+            last_modified=headers.get("last-modified") or (prev_lm if response.status == 304 else None),
+        )
+
+    def errback(self, failure: Failure) -> Iterable[FetchResult]:
+        """Classify a failed request (robots, timeouts, resets, size cap, loops)."""
+        request = failure.request  # type: ignore[attr-defined]
+        meta = request.meta
+        urls = [*meta.get("redirect_urls", []), request.url]
+        maxsize = int(meta.get("download_maxsize") or self.settings.getint("DOWNLOAD_MAXSIZE"))
+        response = getattr(failure.value, "response", None)
+        if isinstance(response, Response):  # e.g. HttpError if HTTPERROR_ALLOW_ALL is off
+            yield from self.parse(response)
+            return
+        try:
+            verdict = classify_failure(failure.value, urls, self.rules, maxsize)
+        except Exception as exc:
+            verdict = Verdict(TRANSIENT, f"{type(failure.value).__name__}: {failure.value} ({exc})")
+        yield self._result(meta, verdict, final_url=urls[-1] if len(urls) > 1 else None)
+
+    # --- safety net -------------------------------------------------------------------
+
+    def _on_idle(self) -> None:
+        """Targets whose request vanished (dropped by a middleware) still get a result."""
+        if not self._pending:
+            return
+        for target_id in sorted(self._pending):
+            logger.error("%s: request dropped without a response or error", target_id)
+            self.crawler.engine.crawl(Request(
+                "data:,", callback=self._dropped, dont_filter=True,
+                meta={_META_TARGET: target_id, "dont_obey_robotstxt": True}))
+        self._pending.clear()
+        raise DontCloseSpider
+
+    def _dropped(self, response: Response) -> Iterable[FetchResult]:
+        verdict = Verdict(TRANSIENT, "request dropped without a response or an error")
+        yield self._result(response.meta, verdict)

@@ -1,0 +1,123 @@
+"""Named filters: special cases as data, looked up in an explicit registry.
+
+A declaration lists filters by name (``filters = ["remove-relative-timestamps"]``).
+A filter may act on the selected DOM (before conversion) and/or on the Markdown
+(after conversion). Register new ones with :func:`register`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from bs4 import Tag
+
+from extract.errors import UnknownFilter
+
+DomFilter = Callable[[Tag], None]
+TextFilter = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A named, documented filter."""
+
+    name: str
+    help: str
+    dom: DomFilter | None = None
+    text: TextFilter | None = None
+
+
+FILTERS: dict[str, Filter] = {}
+
+
+def register(flt: Filter) -> Filter:
+    """Add ``flt`` to :data:`FILTERS` (names are unique)."""
+    if flt.name in FILTERS:
+        raise ValueError(f"filter {flt.name!r} already registered")
+    FILTERS[flt.name] = flt
+    return flt
+
+
+def get_filters(names: Iterable[str]) -> list[Filter]:
+    """Look filters up by name; :class:`UnknownFilter` names the first unknown one."""
+    found = []
+    for name in names:
+        if name not in FILTERS:
+            raise UnknownFilter(f"unknown filter {name!r} (known: {', '.join(sorted(FILTERS))})")
+        found.append(FILTERS[name])
+    return found
+
+
+# --- remove-relative-timestamps -------------------------------------------------------
+
+RELATIVE_TIME_SELECTORS = ('[data-test-selector*="relativeTime"]', "time[datetime]")
+_UNITS = r"(?:second|minute|hour|day|week|month|year)s?"
+_RELATIVE_LINE = re.compile(
+    rf"^[ \t]*(?:_|\*)?(?:last\s+)?(?:updated|modified|edited)?:?\s*"
+    rf"(?:\d+|an?|one)\s+{_UNITS}\s+ago(?:_|\*)?[ \t]*\n?",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _drop_relative_time_elements(root: Tag) -> None:
+    for selector in RELATIVE_TIME_SELECTORS:
+        for el in root.select(selector):
+            el.decompose()
+
+
+register(
+    Filter(
+        "remove-relative-timestamps",
+        "Drop 'Last updated: 3 months ago' elements and lines (help-centre answers).",
+        dom=_drop_relative_time_elements,
+        text=lambda md: _RELATIVE_LINE.sub("", md),
+    )
+)
+
+# --- remove-links ---------------------------------------------------------------------
+
+
+def _unwrap_links(root: Tag) -> None:
+    for a in root.find_all("a"):
+        a.unwrap()
+
+
+register(Filter("remove-links", "Keep link text, drop every link target.", dom=_unwrap_links))
+
+# --- normalize-quotes -----------------------------------------------------------------
+
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
+                         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"',
+                         "\u2032": "'", "\u2033": '"'})
+
+register(
+    Filter(
+        "normalize-quotes",
+        "Typographic quotes and apostrophes become ASCII (curly-quote flapping).",
+        text=lambda md: md.translate(_QUOTES),
+    )
+)
+
+# --- remove-cms-placeholders ----------------------------------------------------------
+
+CMS_PLACEHOLDERS = ("ENTER A SUMMARY", "ENTER SUMMARY", "Lorem ipsum")
+
+
+def _drop_placeholders(root: Tag) -> None:
+    for el in root.find_all(True):
+        if el.decomposed:
+            continue
+        text = el.get_text(" ", strip=True)
+        if text and any(text.upper() == p.upper() for p in CMS_PLACEHOLDERS):
+            el.decompose()
+
+
+register(
+    Filter(
+        "remove-cms-placeholders",
+        "Drop elements that only hold a CMS placeholder such as 'ENTER A SUMMARY'.",
+        dom=_drop_placeholders,
+    )
+)

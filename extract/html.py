@@ -1,0 +1,174 @@
+"""HTML -> normalised Markdown: BeautifulSoup (lxml) selects, markdownify converts."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+
+from bs4 import BeautifulSoup, Tag
+from markdownify import MarkdownConverter
+from soupsieve import SelectorSyntaxError
+
+from extract.decode import decode_html
+from extract.errors import EmptyContent, ExtractError, SelectorMatchedNothing, UnsupportedContentType
+from extract.filters import get_filters
+from extract.links import clean_href
+from extract.text import clean_chars, is_blank, tidy_markdown
+
+logger = logging.getLogger(__name__)
+
+#: Bump when a change here can change the text extracted from the same HTML.
+_RULES_VERSION = "1"
+
+
+def _dep_version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:  # pragma: no cover
+        return "unknown"
+
+
+#: Stored with every extracted text; a new value marks a re-extraction, not a change.
+EXTRACTOR_VERSION = f"policywatch-extract/{_RULES_VERSION} markdownify/{_dep_version('markdownify')}"
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+_SNIFFABLE_TYPES = frozenset({"application/octet-stream", "text/plain", "binary/octet-stream"})
+
+#: Never content: dropped before ``remove`` and ``select`` are applied.
+ALWAYS_REMOVE = ("script", "style", "noscript", "template", "svg", "iframe", "object",
+                 "link", "meta", "img", "picture", "video", "audio", "input", "select",
+                 "textarea", "canvas")
+
+#: Elements kept even when they hold no text.
+KEEP_EMPTY = frozenset({"br", "hr", "td", "th"})
+
+_SOURCE_WHITESPACE = re.compile(r"[ \t\r\n\f]+")
+_TRAILING_BREAK = re.compile(r"\\[ \t]*(?=\n[ \t]*\n|\s*\Z)")
+
+_CONVERTER = MarkdownConverter(
+    heading_style="atx",
+    bullets="-",
+    strong_em_symbol="*",
+    newline_style="backslash",
+    table_infer_header=True,
+    escape_misc=False,
+    autolinks=True,
+)
+
+
+def _mime(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def _looks_like_html(text: str) -> bool:
+    head = text.lstrip()[:1024].lower()
+    return head.startswith(("<!doctype html", "<html", "<head", "<body")) or "<html" in head
+
+
+def _check_type(content_type: str | None, text: str) -> None:
+    mime = _mime(content_type)
+    if not mime or mime in HTML_TYPES:  # a missing Content-Type is taken as HTML
+        return
+    if mime in _SNIFFABLE_TYPES and _looks_like_html(text):
+        return
+    raise UnsupportedContentType(f"content type {mime!r} is not HTML")
+
+
+def _select(soup: BeautifulSoup, selectors: Sequence[str], what: str) -> list[Tag]:
+    found: list[Tag] = []
+    for selector in selectors:
+        try:
+            found.extend(soup.select(selector))
+        except SelectorSyntaxError as exc:
+            raise ExtractError(f"invalid {what} selector {selector!r}: {exc}") from exc
+    return found
+
+
+def _outermost(elements: list[Tag]) -> list[Tag]:
+    """Keep selection order, drop duplicates and elements nested in another match."""
+    chosen = {id(e) for e in elements}
+    result: list[Tag] = []
+    seen: set[int] = set()
+    for el in elements:
+        if id(el) in seen or any(id(p) in chosen for p in el.parents):
+            continue
+        seen.add(id(el))
+        result.append(el)
+    return result
+
+
+def _normalise_tree(root: Tag, base_url: str | None) -> None:
+    """Clean text nodes and links, drop attributes and empty elements, in place."""
+    for node in root.find_all(string=True):
+        cleaned = clean_chars(str(node))
+        if node.find_parent(("pre", "code")) is None:
+            cleaned = _SOURCE_WHITESPACE.sub(" ", cleaned)  # source line-wrapping is markup
+        if cleaned != node:
+            node.replace_with(cleaned)
+    for el in root.find_all(True):
+        href = el.get("href") if el.name == "a" else None
+        el.attrs = {}
+        if isinstance(href, str):
+            target = clean_href(href, base_url)
+            if target is None:
+                el.unwrap()
+            else:
+                el.attrs = {"href": target}
+    for el in reversed(root.find_all(True)):
+        if el.name not in KEEP_EMPTY and is_blank(el.get_text()) and not el.find("hr"):
+            el.decompose()
+
+
+def extract_html(
+    html: str | bytes,
+    *,
+    select: Sequence[str] = (),
+    remove: Sequence[str] = (),
+    base_url: str | None = None,
+    content_type: str | None = None,
+    filters: Sequence[str] = (),
+) -> str:
+    """Reduce an HTML page to normalised Markdown.
+
+    ``remove`` selectors are dropped from the whole page, then the elements matched by
+    ``select`` (all of them, in selector order; the ``<body>`` if none given) are
+    cleaned and converted with markdownify. ``filters`` name entries of
+    :data:`extract.filters.FILTERS`. Bytes are decoded with :func:`decode_html`.
+
+    Raises :class:`ExtractError` (or a subclass) when the content type is not HTML,
+    the selectors match nothing or the result is empty.
+    """
+    named = get_filters(filters)
+    text = decode_html(html, content_type)
+    _check_type(content_type, text)
+    soup = BeautifulSoup(text, "lxml")
+    for el in soup.find_all(ALWAYS_REMOVE):
+        el.decompose()
+    for el in _select(soup, remove, "remove"):
+        if not el.decomposed:
+            el.decompose()
+    if select:
+        roots = _outermost(_select(soup, select, "select"))
+        if not roots:
+            raise SelectorMatchedNothing(tuple(select))
+    else:
+        roots = [soup.body or soup]
+    for flt in named:
+        if flt.dom is not None:
+            for root in roots:
+                flt.dom(root)
+    parts = []
+    for root in roots:
+        _normalise_tree(root, base_url)
+        if not root.decomposed:
+            parts.append(_CONVERTER.convert_soup(root))
+    markdown = "\n\n".join(parts)
+    for flt in named:
+        if flt.text is not None:
+            markdown = flt.text(markdown)
+    markdown = tidy_markdown(_TRAILING_BREAK.sub("", markdown))
+    if not markdown.strip():
+        raise EmptyContent("selected content is empty")
+    return markdown

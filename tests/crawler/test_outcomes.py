@@ -1,0 +1,106 @@
+"""Outcome classification as pure functions (no reactor, no network)."""
+
+from __future__ import annotations
+
+import pytest
+from scrapy.exceptions import CannotResolveHostError, DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
+from twisted.internet.error import DNSLookupError
+
+from crawler import settings as crawler_settings
+from crawler.errors import RobotsDisallowed
+from crawler.outcomes import BlockRules, classify_failure, classify_response, looks_truncated
+from crawler.run import make_settings
+from crawler.targets import Target
+from tests.httpserver import read_page
+
+RULES = BlockRules.from_settings(make_settings())
+TARGET = Target(id="t/doc", platform="t", name="Doc", url="https://example.com/doc",
+                select=["#component-container"], min_length=100)
+HTML = {"content-type": "text/html; charset=utf-8"}
+
+
+@pytest.mark.parametrize(
+    ("exc", "outcome", "words"),
+    [
+        (CannotResolveHostError("example.invalid"), "transient", "DNS"),
+        (DNSLookupError("x"), "transient", "DNS"),
+        (DownloadTimeoutError("took longer"), "transient", "timeout"),
+        (DownloadCancelledError("Received 11 bytes which is larger than download max size (10)"),
+         "structural", "too large"),
+        (IgnoreRequest("max redirections reached"), "transient", "redirect loop"),
+        (RobotsDisallowed("robots.txt disallows"), "robots_disallowed", "robots.txt"),
+        (ValueError("surprise"), "transient", "ValueError"),
+    ],
+)
+def test_failures(exc: Exception, outcome: str, words: str) -> None:
+    verdict = classify_failure(exc, ["https://example.com/doc"], RULES, 10 * 1024 * 1024)
+    assert verdict.outcome == outcome
+    assert words in verdict.detail
+
+
+def test_redirect_loop_through_login_is_blocked() -> None:
+    urls = ["https://example.com/doc", "https://www.linkedin.com/authwall?trk=x", "https://example.com/doc"]
+    assert classify_failure(IgnoreRequest("max redirections reached"), urls, RULES).outcome == "blocked"
+
+
+@pytest.mark.parametrize(
+    ("status", "urls", "body", "outcome"),
+    [
+        (304, [], b"", "not_modified"),
+        (999, [], b"", "blocked"),
+        (200, ["https://www.linkedin.com/uas/login?session_redirect=x"], read_page("login.html"), "blocked"),
+        (200, [], read_page("captcha.html"), "blocked"),
+        (200, [], read_page("signup-wall.html"), "blocked"),
+        (200, [], read_page("policy.html"), "fetched"),
+        (200, [], b"", "structural"),
+        (410, [], b"gone", "structural"),
+        (502, [], b"", "transient"),
+    ],
+)
+def test_responses(status: int, urls: list[str], body: bytes, outcome: str) -> None:
+    verdict = classify_response(TARGET, status, urls or [TARGET.url], HTML, body, RULES)
+    assert verdict.outcome == outcome, verdict.detail
+    assert (verdict.text is not None) == (outcome == "fetched")
+
+
+def test_short_text_is_structural() -> None:
+    body = b'<html><body><div id="component-container"><p>Too short.</p></div></body></html>'
+    verdict = classify_response(TARGET, 200, [TARGET.url], HTML, body, RULES)
+    assert verdict.outcome == "structural" and "implausibly short" in verdict.detail
+
+
+def test_truncation_heuristic() -> None:
+    page = read_page("policy.html")
+    assert not looks_truncated(page)
+    assert looks_truncated(page[: len(page) // 2])
+    assert not looks_truncated(b"<p>fragment without html element</p>")
+
+
+def test_every_policywatch_setting_is_documented() -> None:
+    names = {n for n in dir(crawler_settings) if n.startswith("POLICYWATCH_") and n != "POLICYWATCH_HELP"}
+    assert names == set(crawler_settings.POLICYWATCH_HELP)
+
+
+def test_make_settings_overrides() -> None:
+    settings = make_settings({"ROBOTSTXT_OBEY": False, "DOWNLOAD_TIMEOUT": 3})
+    assert settings.getbool("ROBOTSTXT_OBEY") is False
+    assert settings.getint("DOWNLOAD_TIMEOUT") == 3
+    assert settings["USER_AGENT"].startswith("PolicyWatch/0.1")
+    assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 1
+    assert settings.getbool("AUTOTHROTTLE_ENABLED")
+    assert 999 not in settings.getlist("RETRY_HTTP_CODES") and 429 not in settings.getlist("RETRY_HTTP_CODES")
+
+
+def test_request_for_target() -> None:
+    from crawler.spiders.policy import PolicySpider
+
+    target = TARGET.model_copy(update={"language": "de-DE", "proxy": "http://127.0.0.1:3128",
+                                       "obey_robots": False, "region": "eu"})
+    spider = PolicySpider(targets=[target], validators={target.id: ('"v1"', "Wed, 18 Sep 2024")})
+    request = spider.request_for(target)
+    assert request.headers[b"Accept-Language"] == b"de-DE"
+    assert request.headers[b"If-None-Match"] == b'"v1"'
+    assert request.headers[b"If-Modified-Since"] == b"Wed, 18 Sep 2024"
+    assert request.meta["proxy"] == "http://127.0.0.1:3128"
+    assert request.meta["dont_obey_robotstxt"] is True
+    assert request.dont_filter  # the EU and global variants share a URL
