@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from cli import browse, check, demo
+from cli import browse, check, classify, demo
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,24 +20,8 @@ def cli(verbose: int) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-for command in (*check.COMMANDS, *browse.COMMANDS, *demo.COMMANDS):
+for command in (*check.COMMANDS, *browse.COMMANDS, classify.classify, *demo.COMMANDS):
     cli.add_command(command)
-
-
-def _optional(module: str, attr: str) -> None:
-    """Register a command group whose module may not be present yet in a partial checkout."""
-    import importlib
-
-    try:
-        cmd = getattr(importlib.import_module(module), attr)
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            return
-        raise
-    cli.add_command(cmd)
-
-
-_optional("cli.classify", "classify")
 
 
 def main() -> None:

@@ -1,0 +1,58 @@
+"""``compare(old, new)``: the pure function at the heart of diffing and classifying."""
+
+from __future__ import annotations
+
+from changes.classify import classify_hunk, severity
+from changes.diff import diff_blocks
+from changes.model import CONTRACT_LABELS, SEVERITY_ORDER, ChangeResult, Hunk
+from changes.noise import formatting_only, judge
+from changes.rules import Rules, load_rules
+from changes.structure import parse_blocks
+
+CLASSIFIER_VERSION = "1.0.0"
+STUB_NOTE = "capture failure: one version is empty or a stub"
+
+
+def _stub(old: str, new: str, rules: Rules) -> bool:
+    """One side is empty or a tiny capture (sign-up wall) of what the other side holds."""
+    a, b = len("".join(old.split())), len("".join(new.split()))
+    return max(a, b) >= rules.noise.stub_min_chars and min(a, b) < rules.noise.stub_ratio * max(a, b)
+
+
+def compare(old_text: str, new_text: str, rules: Rules | None = None) -> ChangeResult:
+    """Diff two versions of a document and classify every change. Pure: no I/O after rules load.
+
+    ``rules`` defaults to the packaged rules (loaded once); pass others to try a rules change.
+    """
+    rules = rules or load_rules()
+    stub = _stub(old_text, new_text, rules)
+    hunks: list[Hunk] = []
+    best = ("none", "No material change")
+    merged: dict[str, set[str]] = {}
+    for raw in diff_blocks(parse_blocks(old_text), parse_blocks(new_text), rules.noise):
+        form = STUB_NOTE if stub else formatting_only(raw, rules.noise)
+        if form:
+            hunks.append(Hunk(raw.section, raw.kind, raw.old.raw, raw.new.raw, material=False, note=form))
+            continue
+        cl = classify_hunk(raw, rules)
+        material, note = judge(raw, bool(cl.labels), cl.any_direct, rules.noise)
+        hunk = Hunk(raw.section, raw.kind, raw.old.raw, raw.new.raw, material=material, note=note)
+        if material:
+            hunk.labels, hunk.evidence, hunk.entities = sorted(cl.labels), cl.evidence, cl.entities
+            hunk.severity, reason = severity(cl, raw.section, rules)
+            if SEVERITY_ORDER[hunk.severity] > SEVERITY_ORDER[best[0]]:
+                best = (hunk.severity, reason)
+            for k, v in cl.entities.items():
+                merged.setdefault(k, set()).update(v)
+        hunks.append(hunk)
+    all_labels = {lab for h in hunks for lab in h.labels}
+    return ChangeResult(
+        material=any(h.material for h in hunks),
+        labels=sorted(all_labels & set(CONTRACT_LABELS)),
+        severity=best[0],
+        severity_reason=best[1],
+        changes=hunks,
+        entities={k: sorted(v) for k, v in sorted(merged.items())},
+        extra_labels=sorted(all_labels - set(CONTRACT_LABELS)),
+        classifier_version=CLASSIFIER_VERSION,
+    )

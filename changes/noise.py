@@ -1,0 +1,152 @@
+"""Decide whether a hunk is material: rules for changes that carry no meaning.
+
+Each rule is general (not tied to one platform's wording) and conservative: a hunk that touches a
+tracked label's vocabulary is never dismissed as a typo, date flap or UI label.
+"""
+
+from __future__ import annotations
+
+import re
+
+from changes.diff import RawHunk, Side
+from changes.rules import NoiseRules
+from changes.text import norm, to_display, words
+
+_MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
+           "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+           "sept", "oct", "nov", "dec"}
+_DATE_WORDS = {"effective", "on", "last", "revised", "updated", "modified", "as", "of", "dated", "date"}
+_ORDINAL = re.compile(r"^\d{1,4}(?:st|nd|rd|th)?$", re.IGNORECASE)
+_TERMINAL_END = re.compile(r"[.!?][\s\"'”’)*_]*$")
+_OPEN_END = re.compile(r"[.!?:;)\]]\W*$")
+_REVISION = re.compile(r"\b(?:last (?:revised|updated|modified)|effective|revised on|updated on|as of)\b", re.I)
+_PERIOD_END = re.compile(r"[.!][\s\"'”’)*_]*$")
+_NAV_SPLIT = re.compile(r"\s+[*|·•]\s+|\s+\|\s*")
+
+
+def _edit_distance(a: str, b: str, cap: int) -> int:
+    """Levenshtein distance, stopping early once it exceeds cap."""
+    if abs(len(a) - len(b)) > cap:
+        return cap + 1
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        if min(cur) > cap:
+            return cap + 1
+        prev = cur
+    return prev[-1]
+
+
+def _is_date_word(w: str) -> bool:
+    lw = w.lower()
+    return lw in _MONTHS or lw in _DATE_WORDS or bool(_ORDINAL.match(lw))
+
+
+def _placeholder(side: Side, noise: NoiseRules) -> bool:
+    text = re.sub(r"[\s|*_\-#>]+", " ", to_display(side.raw)).strip()
+    return bool(text) and any(p.match(text) for p in noise.placeholder)
+
+
+def _announcement(text: str, noise: NoiseRules) -> bool:
+    plain = to_display(text)
+    return any(p.search(plain) for p in noise.announcement)
+
+
+def _typo(old: Side, new: Side, noise: NoiseRules) -> bool:
+    ow, nw = words(old.raw), words(new.raw)
+    if len(ow) + len(nw) == 1:
+        w = (ow or nw)[0].lower()
+        return w in noise.filler_words
+    if len(ow) != 1 or len(nw) != 1:
+        return False
+    a, b = ow[0].lower(), nw[0].lower()
+    if a == b or not (a.isalpha() and b.isalpha()):
+        return False
+    if a in noise.protected_words or b in noise.protected_words:
+        return False
+    cap = 0
+    for min_len, dist in noise.typo_max_distance:
+        if min(len(a), len(b)) >= min_len:
+            cap = dist
+    return cap > 0 and _edit_distance(a, b, cap) <= cap
+
+
+def _truncation(side: Side, noise: NoiseRules) -> bool:
+    """The change is a sentence end cut off (or restored) at the end of a block."""
+    if side.suffix.strip() or not side.prefix.strip():
+        return False
+    prefix = side.prefix.rstrip()
+    if _OPEN_END.search(prefix) or len(words(prefix)) < 2:
+        return False
+    changed = to_display(side.raw)
+    return bool(_TERMINAL_END.search(changed)) and 0 < len(words(changed)) <= noise.truncation_max_words
+
+
+def _nav_menu(block: str, noise: NoiseRules) -> bool:
+    items = [i for i in _NAV_SPLIT.split(to_display(block).strip(" *|")) if i.strip()]
+    return len(items) >= noise.nav_min_items and all(len(words(i)) <= 3 for i in items)
+
+
+def _label_lines(side: Side, noise: NoiseRules) -> bool:
+    """The change adds or removes whole short lines that read like UI labels, not sentences."""
+    if side.prefix.strip() or side.suffix.strip() or not side.blocks:
+        return False
+    for block in side.blocks:
+        plain = to_display(block).strip(" *_#|")
+        if _nav_menu(block, noise):
+            continue
+        if len(words(plain)) > noise.label_line_max_words or _PERIOD_END.search(plain):
+            return False
+    return True
+
+
+def formatting_only(h: RawHunk, noise: NoiseRules) -> str:
+    """Why a hunk carries no meaning whatever its words (moved, formatting, placeholder), or ''."""
+    material, reason = _judge_form(h, noise)
+    return "" if material else reason
+
+
+def _judge_form(h: RawHunk, noise: NoiseRules) -> tuple[bool, str]:
+    if h.kind == "moved":
+        if norm(h.old.raw, noise) == norm(h.new.raw, noise):
+            return False, "moved without rewording"
+        return True, ""
+    if norm(h.old.raw, noise) == norm(h.new.raw, noise) or (
+            h.old.blocks and norm("\n".join(h.old.blocks), noise) == norm("\n".join(h.new.blocks), noise)):
+        return False, "formatting only (whitespace, quotes, case, list markers, links, tracking, timestamps)"
+    if _placeholder(h.old, noise) or _placeholder(h.new, noise):
+        return False, "rendering placeholder"
+    return True, ""
+
+
+def judge(h: RawHunk, has_cues: bool, has_direct: bool, noise: NoiseRules) -> tuple[bool, str]:
+    """(material, reason) for one hunk.
+
+    has_cues: the hunk got a label; has_direct: label vocabulary overlaps the changed words.
+    """
+    material, reason = _judge_form(h, noise)
+    if not material:
+        return material, reason
+    if h.old.raw and _announcement(h.old.raw, noise) and not _announcement(h.new.raw, noise):
+        if h.kind == "removed" or all(_is_date_word(w) for w in words(h.new.raw)):
+            return False, "update announcement removed"
+    if has_direct:
+        return True, ""
+    if _typo(h.old, h.new, noise):
+        return False, "typo fix"
+    ow, nw = words(h.old.raw), words(h.new.raw)
+    if ow + nw and all(_is_date_word(w) for w in ow + nw):
+        ctx = words(h.new.ctx or h.old.ctx)
+        if len(ctx) <= 20 or _REVISION.search(h.new.ctx or h.old.ctx):
+            return False, "revision date only"
+    if has_cues:
+        return True, ""
+    if h.kind == "added" and _truncation(h.new, noise) or h.kind == "removed" and _truncation(h.old, noise):
+        return False, "truncated sentence end (extraction glitch)"
+    if h.kind in ("added", "removed") and _label_lines(h.new if h.kind == "added" else h.old, noise):
+        return False, "UI label or navigation text"
+    if h.old.blocks and h.new.blocks and all(_nav_menu(b, noise) for b in h.old.blocks + h.new.blocks):
+        return False, "navigation menu"
+    return True, ""

@@ -1,0 +1,234 @@
+"""Load and validate the packaged classification rules (``changes/rules/*.toml``).
+
+The rules are data: vocabulary and weights per label, entity patterns, noise settings and severity
+rules. This module turns them into compiled, immutable objects once per process (cached).
+Unknown keys are rejected so that a typo in a rules file fails loudly instead of silently.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from changes.prefilter import literals
+
+SEVERITY_LEVELS = ("none", "low", "medium", "high")
+
+
+def _gate(lits: frozenset[str] | None) -> tuple[str, ...] | None:
+    """Literals as a tuple, longest first (None: the pattern must always run)."""
+    return tuple(sorted(lits, key=lambda x: (-len(x), x))) if lits else None
+
+
+class RulesError(ValueError):
+    """Raised by :func:`load_rules` when a rules file is malformed (bad key, regex or value)."""
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One weighted cue of a label."""
+
+    id: str
+    regex: re.Pattern[str]
+    weight: float
+    literals: frozenset[str] | None = None  # one of these occurs in every match (pre-check)
+    gate: tuple[str, ...] | None = None      # literals to look for in lower-cased text (None: always run)
+
+
+@dataclass(frozen=True)
+class Label:
+    """A label: its cues and how they add up."""
+
+    name: str
+    description: str
+    threshold: float
+    context_factor: float
+    contract: bool
+    patterns: tuple[Pattern, ...]
+
+
+@dataclass(frozen=True)
+class EntityKind:
+    """Patterns extracting one kind of entity, with optional canonical names."""
+
+    name: str
+    patterns: tuple[re.Pattern[str], ...]
+    canonical: dict[str, str]
+    gates: tuple[tuple[str, ...] | None, ...] = ()  # per pattern, literal pre-check (None: always run)
+
+
+@dataclass(frozen=True)
+class SeverityRule:
+    """First matching rule gives a material hunk its severity."""
+
+    level: str
+    reason: str
+    labels_all: tuple[str, ...] = ()
+    labels_any: tuple[str, ...] = ()
+    direction: tuple[tuple[str, str], ...] = ()
+    cue_any: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NoiseRules:
+    """Settings deciding what is not material."""
+
+    tracking_params: tuple[str, ...]
+    wrapper_hosts: tuple[str, ...]
+    ignore: re.Pattern[str]
+    ignore_literals: frozenset[str]  # empty = always apply `ignore`
+    placeholder: tuple[re.Pattern[str], ...]
+    announcement: tuple[re.Pattern[str], ...]
+    filler_words: frozenset[str]
+    protected_words: frozenset[str]
+    typo_max_distance: tuple[tuple[int, int], ...]
+    label_line_max_words: int
+    nav_min_items: int
+    stub_ratio: float
+    stub_min_chars: int
+    truncation_max_words: int
+
+
+@dataclass(frozen=True, eq=False)
+class Rules:
+    """Everything the classifier reads from data (hashed by identity, for per-rules caches)."""
+
+    labels: tuple[Label, ...]
+    entities: tuple[EntityKind, ...]
+    severity: tuple[SeverityRule, ...]
+    noise: NoiseRules
+    negation: re.Pattern[str] | None = None
+
+
+def _check_keys(where: str, table: dict[str, Any], allowed: set[str], required: set[str]) -> None:
+    unknown = set(table) - allowed
+    if unknown:
+        raise RulesError(f"{where}: unknown key(s) {sorted(unknown)}")
+    missing = required - set(table)
+    if missing:
+        raise RulesError(f"{where}: missing key(s) {sorted(missing)}")
+
+
+def _compile(where: str, regex: str, case_sensitive: bool = False) -> re.Pattern[str]:
+    try:
+        return re.compile(regex, 0 if case_sensitive else re.IGNORECASE)
+    except re.error as exc:
+        raise RulesError(f"{where}: bad regex {regex!r}: {exc}") from exc
+
+
+def parse_labels(data: dict[str, Any]) -> tuple[Label, ...]:
+    """Validate the ``[labels.*]`` tables of labels.toml."""
+    _check_keys("labels.toml", data, {"labels"}, {"labels"})
+    labels = []
+    for name, table in data["labels"].items():
+        where = f"labels.{name}"
+        _check_keys(where, table, {"description", "threshold", "context_factor", "contract", "patterns"},
+                    {"threshold", "patterns"})
+        seen: set[str] = set()
+        patterns = []
+        for i, p in enumerate(table["patterns"]):
+            _check_keys(f"{where}.patterns[{i}]", p, {"id", "regex", "weight", "case_sensitive"},
+                        {"id", "regex", "weight"})
+            if p["id"] in seen:
+                raise RulesError(f"{where}: duplicate pattern id {p['id']!r}")
+            seen.add(p["id"])
+            if not 0 < float(p["weight"]) <= 10:
+                raise RulesError(f"{where}.{p['id']}: weight out of range")
+            patterns.append(Pattern(p["id"], _compile(f"{where}.{p['id']}", p["regex"],
+                                                      bool(p.get("case_sensitive", False))),
+                                    float(p["weight"]), literals(p["regex"]), _gate(literals(p["regex"]))))
+        labels.append(Label(name, str(table.get("description", "")), float(table["threshold"]),
+                            float(table.get("context_factor", 0.5)), bool(table.get("contract", False)),
+                            tuple(patterns)))
+    return tuple(sorted(labels, key=lambda lab: lab.name))
+
+
+def parse_entities(data: dict[str, Any]) -> tuple[EntityKind, ...]:
+    """Validate the ``[entities.*]`` tables of entities.toml."""
+    _check_keys("entities.toml", data, {"entities"}, {"entities"})
+    kinds = []
+    for name, table in data["entities"].items():
+        _check_keys(f"entities.{name}", table, {"patterns", "canonical", "case_sensitive"}, {"patterns"})
+        cs = bool(table.get("case_sensitive", False))
+        pats = tuple(_compile(f"entities.{name}", r, cs) for r in table["patterns"])
+        canonical = {str(k).lower(): str(v) for k, v in table.get("canonical", {}).items()}
+        kinds.append(EntityKind(name, pats, canonical, tuple(_gate(literals(r)) for r in table["patterns"])))
+    return tuple(sorted(kinds, key=lambda k: k.name))
+
+
+def parse_severity(data: dict[str, Any], label_names: set[str]) -> tuple[SeverityRule, ...]:
+    """Validate severity.toml against the known labels."""
+    _check_keys("severity.toml", data, {"rules", "negation"}, {"rules"})
+    rules = []
+    for i, r in enumerate(data["rules"]):
+        where = f"severity.rules[{i}]"
+        _check_keys(where, r, {"level", "reason", "labels_all", "labels_any", "direction", "cue_any"},
+                    {"level", "reason"})
+        if r["level"] not in SEVERITY_LEVELS[1:]:
+            raise RulesError(f"{where}: level must be one of low, medium, high")
+        used = set(r.get("labels_all", [])) | set(r.get("labels_any", [])) | set(r.get("direction", {}))
+        if used - label_names:
+            raise RulesError(f"{where}: unknown label(s) {sorted(used - label_names)}")
+        for lab, d in r.get("direction", {}).items():
+            if d not in ("added", "removed"):
+                raise RulesError(f"{where}: direction of {lab} must be added or removed")
+        rules.append(SeverityRule(r["level"], r["reason"], tuple(r.get("labels_all", [])),
+                                  tuple(r.get("labels_any", [])),
+                                  tuple(sorted(r.get("direction", {}).items())),
+                                  tuple(r.get("cue_any", []))))
+    return tuple(rules)
+
+
+def parse_noise(data: dict[str, Any]) -> NoiseRules:
+    """Validate noise.toml."""
+    keys = {"tracking_params", "wrapper_hosts", "ignore_patterns", "ignore_hints", "placeholder_patterns",
+            "announcement_patterns", "filler_words", "protected_words", "typo_max_distance",
+            "label_line_max_words", "nav_min_items", "stub_ratio", "stub_min_chars",
+            "truncation_max_words"}
+    _check_keys("noise.toml", data, keys, keys)
+    ignore = "|".join(f"(?:{p})" for p in data["ignore_patterns"])
+    return NoiseRules(
+        tracking_params=tuple(data["tracking_params"]),
+        wrapper_hosts=tuple(data["wrapper_hosts"]),
+        ignore=_compile("noise.ignore_patterns", ignore),
+        ignore_literals=frozenset(h.lower() for h in data["ignore_hints"]),
+        placeholder=tuple(_compile("noise.placeholder_patterns", p) for p in data["placeholder_patterns"]),
+        announcement=tuple(_compile("noise.announcement_patterns", p)
+                           for p in data["announcement_patterns"]),
+        filler_words=frozenset(w.lower() for w in data["filler_words"]),
+        protected_words=frozenset(w.lower() for w in data["protected_words"]),
+        typo_max_distance=tuple((int(a), int(b)) for a, b in data["typo_max_distance"]),
+        label_line_max_words=int(data["label_line_max_words"]),
+        nav_min_items=int(data["nav_min_items"]),
+        stub_ratio=float(data["stub_ratio"]),
+        stub_min_chars=int(data["stub_min_chars"]),
+        truncation_max_words=int(data["truncation_max_words"]),
+    )
+
+
+def _read(name: str) -> dict[str, Any]:
+    text = resources.files("changes").joinpath("rules", name).read_text(encoding="utf-8")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(f"{name}: {exc}") from exc
+
+
+def build_rules(labels: dict[str, Any], entities: dict[str, Any], severity: dict[str, Any],
+                noise: dict[str, Any]) -> Rules:
+    """Validate and compile parsed TOML documents (used by :func:`load_rules` and by tests)."""
+    labs = parse_labels(labels)
+    negation = _compile("severity.negation", severity["negation"]) if "negation" in severity else None
+    return Rules(labs, parse_entities(entities), parse_severity(severity, {lab.name for lab in labs}),
+                 parse_noise(noise), negation)
+
+
+@functools.lru_cache(maxsize=1)
+def load_rules() -> Rules:
+    """The packaged rules, loaded and validated once per process."""
+    return build_rules(_read("labels.toml"), _read("entities.toml"), _read("severity.toml"),
+                       _read("noise.toml"))

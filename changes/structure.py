@@ -1,0 +1,76 @@
+"""Split a Markdown (or plain-text) document into blocks, each with its section path.
+
+A block is one non-blank line with whitespace collapsed. Setext underlines and table separator rows
+are layout, not blocks. The section path comes from ATX (``#``) and setext headings; a lone level-1
+heading at the top (the document's title) is left out of the paths.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from changes.text import clean, to_display
+
+_ATX = re.compile(r"^\s{0,12}(#{1,6})\s+(.*?)\s*#*\s*$")
+_SETEXT = re.compile(r"^\s*(=+|-{3,})\s*$")
+_LAYOUT = re.compile(r"^\s*(?:\|?\s*:?-{3,}:?\s*)+\|?\s*$|^\s*(?:[*_-]\s*){3,}$|^[\s|]*$")
+_WS = re.compile(r"[ \t]+")
+_LIST_NUM = re.compile(r"^\d+\.\s+(?=\d)")
+_ROW_LABEL = re.compile(r"^\|\s*\*\*(.+?)\*\*")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One line of the document."""
+
+    text: str
+    section: str
+    heading: bool = False
+
+
+def _heading_text(raw: str) -> str:
+    text = to_display(raw).replace("*", "").replace("_", " ").replace("\\", "")
+    text = _WS.sub(" ", text).strip(" :")
+    return _LIST_NUM.sub("", text)
+
+
+def parse_blocks(text: str) -> list[Block]:
+    """Blocks of a document in order, with section paths."""
+    lines = clean(text).split("\n")
+    heads: list[tuple[int, int, str]] = []  # (line index, level, title)
+    underline = [False] * len(lines)
+    for i, line in enumerate(lines):
+        first = line.lstrip()[:1]
+        m = _ATX.match(line) if first == "#" else None
+        if m and m.group(2).strip():
+            heads.append((i, len(m.group(1)), _heading_text(m.group(2))))
+        elif first in ("=", "-") and _SETEXT.match(line):
+            underline[i] = True
+            if i > 0 and lines[i - 1].strip() and not _LAYOUT.match(lines[i - 1]):
+                heads.append((i - 1, 1 if "=" in line else 2, _heading_text(lines[i - 1])))
+    level1 = [h for h in heads if h[1] == 1]
+    skip_title = len(level1) == 1 and heads and heads[0][1] == 1
+    by_line = {h[0]: h for h in heads}
+    blocks: list[Block] = []
+    stack: list[tuple[int, str]] = []
+    for i, line in enumerate(lines):
+        head = by_line.get(i)
+        if head is not None and not (skip_title and head is heads[0]):
+            _, level, title = head
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            if title:
+                stack.append((level, title))
+        stripped = _WS.sub(" ", line).strip() if "  " in line or "\t" in line else line.strip()
+        if not stripped or underline[i] or (stripped[0] in "|-*_:" and _LAYOUT.match(stripped)):
+            continue
+        section = " > ".join(t for _, t in stack)
+        blocks.append(Block(stripped, section, head is not None))
+    return blocks
+
+
+def row_label(block_text: str) -> str:
+    """The bold first cell of a table row (e.g. a purpose in a legal-basis table), or ''."""
+    m = _ROW_LABEL.match(block_text)
+    return _heading_text(m.group(1)) if m else ""

@@ -1,0 +1,102 @@
+"""Text helpers: cleaning, word tokens, display text and the normal form used to judge materiality.
+
+Tokens keep the document's Markdown intact (a whole ``[text](url)`` link is one token), so a diff
+over tokens shows link-target changes, while :func:`norm` erases everything that carries no meaning
+(whitespace, quotes, case, list markers, link targets, tracking parameters, relative timestamps).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+
+from changes.rules import NoiseRules
+
+_INVISIBLE = re.compile("[\ufeff\u200b\u200c\u200d\u2060\u00ad]")
+_SPACES = re.compile("[\u00a0\u202f\u2007\u2009\u3000\t\r\f\v]")
+TOKEN = re.compile(
+    r"!?\[[^\]\n]*\]\((?:[^()\s]|\([^()\s]*\))*\)"   # Markdown link or image, one token
+    r"|<[^<>\n]{1,200}>"                              # an HTML tag such as <br>
+    r"|https?://[^\s<>()\[\]]+"                      # bare URL
+    r"|[\w’'\u2019]+"                                # word (apostrophes inside)
+    r"|\n|[ ]+"                                       # line break / spaces
+    r"|[^\w\s]"                                       # any other single character
+)
+LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(((?:[^()\s]|\([^()\s]*\))*)\)")
+_TAG = re.compile(r"<[^<>\n]{1,200}>")
+_URL = re.compile(r"https?://[^\s<>()\[\]]+")
+_LIST_MARKER = re.compile(r"(?m)^\s*(?:[-*+•·>]+|\d+(?:\\?\.\d+)*\\?[.)]|\(?[a-zA-Z]\)|[ivxIVX]+\\?\.)\s+")
+_KEEP = re.compile(r"[^\W_]+|[$€£%@]")
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
+def clean(text: str) -> str:
+    """Drop BOM / zero-width characters, unify line ends and odd spaces."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _SPACES.sub(" ", _INVISIBLE.sub("", text))
+
+
+def tokenize(line: str) -> list[str]:
+    """Split one block into tokens (whitespace runs collapse to a single space)."""
+    return [" " if t.isspace() and t != "\n" else t for t in TOKEN.findall(line)]
+
+
+def display(token: str) -> str:
+    """What a reader sees for a token: a link's text, a space for a tag, else the token."""
+    if token.startswith("[") or token.startswith("!["):
+        m = LINK.fullmatch(token)
+        if m:
+            return m.group(2)
+    if token.startswith("<"):
+        return " "
+    return token
+
+
+def canonical_url(url: str, noise: NoiseRules) -> str:
+    """A URL without tracking parameters or redirect wrappers (Outlook safelinks and the like)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    host_path = parts.netloc + parts.path
+    if any(w in host_path for w in noise.wrapper_hosts):
+        for k, v in parse_qsl(parts.query):
+            if k in ("url", "u", "q") and v.startswith("http"):
+                return canonical_url(unquote(v), noise)
+
+    def tracked(key: str) -> bool:
+        return any(key == p or (p.endswith("*") and key.startswith(p[:-1])) for p in noise.tracking_params)
+
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not tracked(k)])
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path.rstrip("/"), query, parts.fragment))
+
+
+def to_display(text: str) -> str:
+    """Markdown to plain reading text: links become their text, tags become spaces."""
+    text = LINK.sub(lambda m: m.group(2), text)
+    return _TAG.sub(" ", _BR.sub(" ", text))
+
+
+def norm(text: str, noise: NoiseRules) -> str:
+    """The materiality key of a text: equal keys mean no change a reader would care about."""
+    return _norm_cached(text, noise)
+
+
+@functools.lru_cache(maxsize=8192)
+def _norm_cached(text: str, noise: NoiseRules) -> str:
+    text = clean(text) if "\r" in text or not text.isascii() else text
+    if "[" in text or "<" in text:
+        text = to_display(text)
+    if "http" in text:
+        text = _URL.sub(lambda m: canonical_url(m.group(0), noise), text)
+    low = text.lower()
+    if any(lit in low for lit in noise.ignore_literals) or not noise.ignore_literals:
+        text = noise.ignore.sub(" ", text)
+    text = _LIST_MARKER.sub(" ", text)
+    return "".join(_KEEP.findall(text.lower().replace("'", "").replace("’", "").replace("‘", "")))
+
+
+def words(text: str) -> list[str]:
+    """Alphanumeric words of a text (for counts and typo checks)."""
+    return re.findall(r"[^\W_]+(?:['’][^\W_]+)*", to_display(text))

@@ -1,0 +1,54 @@
+"""`classify` command: JSON contract, coloured text, errors, HTML input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli.classify import classify
+
+OLD = "# Privacy\n\n## Use\n\nWe use data to provide the service.\n"
+NEW = "# Privacy\n\n## Use\n\nWe use data to provide the service and to train our AI models. You can opt out in Settings.\n"
+
+
+@pytest.fixture()
+def files(tmp_path: Path) -> tuple[str, str]:
+    a, b = tmp_path / "old.md", tmp_path / "new.txt"
+    a.write_text(OLD)
+    b.write_text(NEW)
+    return str(a), str(b)
+
+
+def test_json(files: tuple[str, str]) -> None:
+    res = CliRunner().invoke(classify, [*files, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.output)
+    assert d["material"] is True and d["labels"] == ["ai_training", "opt_out"] and d["severity"] == "high"
+    assert d["changes"][0]["section"] == "Use"
+
+
+def test_text_colour_switch(files: tuple[str, str]) -> None:
+    plain = CliRunner().invoke(classify, [*files, "--no-color"])
+    assert plain.exit_code == 0 and "\x1b[" not in plain.output and "[ai_training]" in plain.output
+    coloured = CliRunner().invoke(classify, [*files, "--color"])
+    assert "\x1b[" in coloured.output
+
+
+def test_missing_file_exit_2(tmp_path: Path, files: tuple[str, str]) -> None:
+    res = CliRunner().invoke(classify, [str(tmp_path / "nope.md"), files[1]])
+    assert res.exit_code == 2 and "nope.md" in res.output
+
+
+def test_html_input(tmp_path: Path) -> None:
+    extract = pytest.importorskip("extract")
+    if not hasattr(extract, "extract_html"):
+        pytest.skip("extract.extract_html not written yet (another engineer's module)")
+    a, b = tmp_path / "a.html", tmp_path / "b.html"
+    a.write_text("<html><body><nav>Menu</nav><main><h2>Use</h2><p>We use data.</p></main></body></html>")
+    b.write_text("<html><body><nav>Menu</nav><main><h2>Use</h2><p>We use data to train AI models.</p></main></body></html>")
+    res = CliRunner().invoke(classify, [str(a), str(b), "--format", "json", "--select", "main"])
+    assert res.exit_code == 0, res.output
+    assert "ai_training" in json.loads(res.output)["labels"]

@@ -1,0 +1,120 @@
+"""`policywatch check` as cron runs it: a real process, the real spider, a loopback server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from store import Store
+from store.models import Change, Check, Snapshot, Version
+from tests.httpserver import LINKEDIN_PAGES, PolicyTestServer
+
+FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "DOWNLOAD_TIMEOUT=2",
+        "-s", "RETRY_TIMES=1", "-s", "POLICYWATCH_RETRY_BACKOFF_BASE=0.05"]
+
+#: Failure routes of tests/httpserver.py and the outcome each must record.
+FAILURES = {
+    "/status/999": "blocked", "/status/403": "blocked", "/status/429": "blocked",
+    "/to-authwall": "blocked", "/wall": "blocked", "/captcha": "blocked",
+    "/status/503": "transient", "/slow": "transient", "/reset": "transient",
+    "/loop": "transient", "/truncated": "structural", "/garbage": "structural",
+    "/huge": "structural", "/doc.pdf": "structural", "/private/policy": "robots_disallowed",
+}
+
+
+def policywatch(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True,
+                          text=True, timeout=180, env={**os.environ, **(env or {})},
+                          cwd=Path(__file__).resolve().parents[2])
+
+
+def write_targets(path: Path, server: PolicyTestServer, routes: dict[str, str]) -> Path:
+    lines = ['[platform]\nid = "test"\nname = "Test"\nselect = ["#component-container"]\n'
+             'min_length = 200\n']
+    for name, route in routes.items():
+        lines.append(f'[documents.{name}]\nname = "{name}"\nurl = "{server.url(route)}"\n')
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def counts(db_url: str) -> dict[str, int]:
+    store = Store(db_url)
+    with store.session() as s:
+        out = {name: s.scalar(select(func.count()).select_from(model)) or 0
+               for name, model in [("checks", Check), ("snapshots", Snapshot),
+                                   ("versions", Version), ("changes", Change)]}
+        out["body_bytes"] = s.scalar(select(func.coalesce(func.sum(Snapshot.body_size), 0))) or 0
+    store.dispose()
+    return out
+
+
+@pytest.fixture
+def server() -> PolicyTestServer:
+    with PolicyTestServer(slow_seconds=4.0) as srv:
+        yield srv
+
+
+def test_failures_record_their_outcome_and_no_version(
+        server: PolicyTestServer, tmp_path: Path, db_url: str) -> None:
+    routes = {"policy": "/legal/privacy-policy"}
+    routes |= {f"f{i}": path for i, path in enumerate(FAILURES)}
+    targets = write_targets(tmp_path / "t.toml", server, routes)
+    done = policywatch("check", "--db", db_url, "--targets", str(targets), "--format", "json",
+                       *FAST)
+    assert done.returncode == 1, done.stderr
+    lines = {ln["slug"]: ln for ln in json.loads(done.stdout)}
+    assert lines["test/policy"]["outcome"] == "new_version"
+    for i, (path, outcome) in enumerate(FAILURES.items()):
+        line = lines[f"test/f{i}"]
+        assert line["outcome"] == outcome, (path, line)
+        assert line["detail"], f"{path}: a failure must say why"
+    assert counts(db_url) | {"body_bytes": 0} == {
+        "checks": len(routes), "snapshots": 1, "versions": 1, "changes": 0, "body_bytes": 0}
+
+
+def test_second_check_with_nothing_changed_adds_no_body_and_no_version(
+        server: PolicyTestServer, tmp_path: Path, db_url: str) -> None:
+    page = LINKEDIN_PAGES["/legal/privacy-policy"].read_bytes()
+    server.set("/pp", page)
+    server.set("/pp-no-validators", page.replace(b"</body>", b"<!-- v2 --></body>"),
+               conditional=False)
+    targets = write_targets(tmp_path / "t.toml", server,
+                            {"pp": "/pp", "plain": "/pp-no-validators"})
+    first = policywatch("check", "--db", db_url, "--targets", str(targets), *FAST)
+    assert first.returncode == 0, first.stderr
+    after_first = counts(db_url)
+    assert after_first["versions"] == 2 and after_first["snapshots"] == 2
+
+    second = policywatch("check", "--db", db_url, "--targets", str(targets), *FAST)
+    assert second.returncode == 0, second.stderr
+    after_second = counts(db_url)
+    # two more check rows, nothing else: no snapshot body, no version, same bytes
+    assert after_second == after_first | {"checks": after_first["checks"] + 2}
+    assert server.requests("/pp")[-1].headers.get("If-None-Match"), "conditional request"
+    assert "unchanged" in second.stderr
+
+
+def test_a_wording_change_makes_one_classified_version(
+        server: PolicyTestServer, tmp_path: Path, sqlite_url: str) -> None:
+    old = (Path(__file__).resolve().parents[2] / "fixtures" / "html" / "key-dates"
+           / "2024-09-19-privacy-policy.html").read_bytes()
+    server.set("/pp", old)
+    targets = write_targets(tmp_path / "t.toml", server, {"pp": "/pp"})
+    assert policywatch("check", "--db", sqlite_url, "--targets", str(targets), *FAST).returncode == 0
+    server.set("/pp", old.replace(b"develop and train artificial intelligence (AI) models",
+                                  b"develop products"))
+    done = policywatch("check", "--db", sqlite_url, "--targets", str(targets), "--format", "json",
+                       *FAST)
+    assert done.returncode == 0, done.stderr
+    [line] = json.loads(done.stdout)
+    assert line["outcome"] == "new_version"
+    assert "ai_training" in line["labels"]
+    assert counts(sqlite_url)["changes"] == 1
+    shown = policywatch("diff", "test/pp", "--db", sqlite_url, "--format", "json")
+    assert json.loads(shown.stdout)["labels"] == line["labels"]
