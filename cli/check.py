@@ -96,9 +96,9 @@ def reextract(docs: tuple[str, ...], db: str | None, targets: Path | None, fmt: 
     it, and it never alerts.
     """
     from extract import EXTRACTOR_VERSION, ExtractError, extract_html
-    from store import query
     from store.models import Snapshot
-    from store.record import add_technical_version, snapshot_body, sync_documents
+    from store.record import (add_technical_version, latest_version, snapshot_body,
+                              sync_documents)
 
     picked = load_targets(targets, docs)
     store = open_store(db)
@@ -107,8 +107,8 @@ def reextract(docs: tuple[str, ...], db: str | None, targets: Path | None, fmt: 
         docs_by_slug = sync_documents(s, picked)
         for target in picked:
             doc = docs_by_slug[target.id]
-            latest = query.history(s, doc)[-1:] 
-            snap = s.get(Snapshot, latest[0].snapshot_id) if latest and latest[0].snapshot_id else None
+            latest = latest_version(s, doc.id)
+            snap = s.get(Snapshot, latest.snapshot_id) if latest and latest.snapshot_id else None
             if snap is None:
                 report.append({"document": target.id, "result": "no snapshot"})
                 continue
