@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from cli import browse, check, classify, demo
+from cli import browse, check, classify, demo, serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,7 +20,8 @@ def cli(verbose: int) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-for command in (*check.COMMANDS, *browse.COMMANDS, classify.classify, *demo.COMMANDS):
+for command in (*check.COMMANDS, *browse.COMMANDS, classify.classify, *demo.COMMANDS,
+                *serve.COMMANDS):
     cli.add_command(command)
 
 

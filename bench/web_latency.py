@@ -1,0 +1,149 @@
+"""Latency of the web UI and API on a document with 5,000 versions, through the real server.
+
+Usage: python bench/web_latency.py [--versions 5000] [--runs 50] [--db PATH]
+
+Builds (or reuses, with --db) a SQLite database holding one document with N versions recorded
+through the real pipeline (tests.builders.replay -> ingest.Recorder -> store, changes, alerts):
+small texts generated deterministically (a 20-clause policy where each version rewrites one
+clause, every 50th adding an AI-training sentence) and, in the middle, two real LinkedIn versions
+(2024-08-01 and 2024-09-19). Then it starts waitress (the server `policywatch serve` runs) on a
+free loopback port in a thread and times HTTP GETs over one keep-alive connection: timeline page
+1, a deep timeline page, a label-filtered timeline, the API versions list (first and deep page)
+and a diff page. Prints median and p95 in milliseconds; exits 1 if a median is >= 200 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from store import Store  # noqa: E402
+from tests.builders import CORPUS, Target, replay  # noqa: E402
+
+SLUG = "linkedin/privacy-policy"
+LIMIT_MS = 200.0
+AI = "We may also use your data to develop and train artificial intelligence (AI) models."
+SUBJECTS = ["profile data", "messages", "location", "contacts", "payment details", "searches"]
+PURPOSES = ["provide the Services", "show you relevant ads", "keep the platform safe",
+            "measure performance", "personalise your feed", "comply with the law"]
+
+
+def generated_texts(n: int) -> list[str]:
+    """``n`` deterministic policy texts, each differing from the previous in one clause."""
+    rng = random.Random(6)
+    clauses = [f"We use your {SUBJECTS[i % 6]} to {PURPOSES[i % 6]}." for i in range(20)]
+    out = []
+    for i in range(n):
+        k = i % 20
+        clauses[k] = (f"We use your {rng.choice(SUBJECTS)} to {rng.choice(PURPOSES)} "
+                      f"(revision {i}).") + (f" {AI}" if i % 50 == 49 else "")
+        body = "\n\n".join(f"## {j + 1}. Clause {j + 1}\n\n{c}" for j, c in enumerate(clauses))
+        out.append(f"# Privacy Policy\n\n{body}\n")
+    return out
+
+
+START = datetime(2015, 1, 1, tzinfo=timezone.utc)
+STEP = timedelta(hours=6)
+
+
+def real_ai_at(n: int) -> datetime:
+    """When the real 2024-09-19 version is recorded in the generated history."""
+    return START + STEP * ((n - 2) // 2 + 1)
+
+
+def build(url: str, n: int) -> None:
+    texts = generated_texts(n - 2)
+    real = [(CORPUS / "contrib/privacy-policy" / f"{d}.md").read_text("utf-8")
+            for d in ("2024-08-01", "2024-09-19")]
+    mid = len(texts) // 2
+    texts[mid:mid] = real
+    store = Store(url)
+    t0 = time.perf_counter()
+    replay(store, Target(), [(START + STEP * i, t) for i, t in enumerate(texts)])
+    store.dispose()
+    print(f"built {n} versions in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+
+
+def serve(url: str) -> tuple[str, int]:
+    import waitress
+
+    from web.app import create_app
+
+    server = waitress.create_server(create_app(Store(url)), host="127.0.0.1", port=0, threads=4)
+    threading.Thread(target=server.run, daemon=True).start()
+    return "127.0.0.1", int(server.effective_port)
+
+
+def timed(conn: http.client.HTTPConnection, path: str, runs: int) -> list[float]:
+    out = []
+    for i in range(runs + 3):
+        t0 = time.perf_counter()
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        body = resp.read()
+        ms = (time.perf_counter() - t0) * 1000
+        if resp.status != 200:
+            raise SystemExit(f"GET {path}: {resp.status} {body[:200]!r}")
+        if i >= 3:  # warm-up
+            out.append(ms)
+    return out
+
+
+def get(conn: http.client.HTTPConnection, path: str) -> dict[str, Any]:
+    conn.request("GET", path)
+    return dict(json.loads(conn.getresponse().read()))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--versions", type=int, default=5000)
+    ap.add_argument("--runs", type=int, default=50)
+    ap.add_argument("--db", type=Path, help="SQLite file to build or reuse")
+    args = ap.parse_args()
+    path = args.db or Path(tempfile.mkdtemp(prefix="pw-bench-")) / "bench.db"
+    url = f"sqlite:///{path.resolve()}"
+    if not path.exists():
+        build(url, args.versions)
+    host, port = serve(url)
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    versions = get(conn, f"/api/d/{SLUG}/versions?per_page=1")["total"]
+    total = get(conn, f"/api/d/{SLUG}/versions?per_page=1&label=ai_training")["total"]
+    at = quote(real_ai_at(versions).isoformat())
+    ai_id = get(conn, f"/api/d/{SLUG}/versions?per_page=1&until={at}")["items"][0]["id"]
+    deep = versions // 50 - 1
+    cases = {
+        "timeline page 1": f"/d/{SLUG}",
+        f"timeline page {deep} (deep)": f"/d/{SLUG}?page={deep}",
+        f"timeline label=ai_training ({total})": f"/d/{SLUG}?label=ai_training",
+        "API versions page 1": f"/api/d/{SLUG}/versions",
+        f"API versions page {deep} (deep)": f"/api/d/{SLUG}/versions?page={deep}",
+        "diff page (stored, real AI change)": f"/d/{SLUG}/diff/{ai_id - 1}..{ai_id}",
+    }
+    print(f"{versions} versions, {args.runs} runs each, waitress on {host}:{port}, SQLite {path}")
+    print(f"{'case':<40} {'median ms':>10} {'p95 ms':>8}")
+    worst = 0.0
+    for name, target in cases.items():
+        times = sorted(timed(conn, target, args.runs))
+        med, p95 = statistics.median(times), times[int(0.95 * (len(times) - 1))]
+        worst = max(worst, med) if "diff" not in name else worst
+        print(f"{name:<40} {med:>10.1f} {p95:>8.1f}")
+    if worst >= LIMIT_MS:
+        raise SystemExit(f"a timeline/API median is {worst:.0f} ms >= {LIMIT_MS:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

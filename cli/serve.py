@@ -1,0 +1,70 @@
+"""`policywatch serve`: the read-only web UI, feeds and JSON API under waitress.
+
+Binds 127.0.0.1 by default. Any other address needs a token (``--token`` or env
+POLICYWATCH_TOKEN), unless ``--insecure-no-token`` says otherwise. ``--port 0`` picks a free
+port; the first line on stdout is always ``Serving on http://HOST:PORT/``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import sys
+
+import click
+
+from cli.common import db_option, handle_errors, open_store
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses (127.0.0.0/8, ::1)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to bind (0: any free port).")
+@click.option("--token", envvar="POLICYWATCH_TOKEN", default=None, metavar="TOKEN",
+              help="Require this token on every request [env POLICYWATCH_TOKEN].")
+@click.option("--insecure-no-token", is_flag=True,
+              help="Allow a non-loopback address without a token.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="Worker threads.")
+@db_option
+@handle_errors
+def serve(host: str, port: int, token: str | None, insecure_no_token: bool, threads: int,
+          db: str | None) -> None:
+    """Serve the web UI, Atom feeds and JSON API (read-only) on HOST:PORT."""
+    import waitress
+
+    from web.app import create_app
+
+    if not is_loopback(host) and not token and not insecure_no_token:
+        raise click.UsageError(
+            f"refusing to serve on non-loopback address {host} without a token: "
+            "pass --token TOKEN (or set POLICYWATCH_TOKEN), or --insecure-no-token")
+    if token is not None and len(token) < 16:
+        raise click.UsageError("the token must be at least 16 characters long")
+    store = open_store(db)
+    app = create_app(store, token=token or None)
+    server = waitress.create_server(app, host=host, port=port, threads=threads,
+                                    ident="policywatch", clear_untrusted_proxy_headers=True)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"Serving on http://{shown}:{server.effective_port}/ (database {store.safe_url})")
+    sys.stdout.flush()
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        store.dispose()
+
+
+COMMANDS = [serve]
+

@@ -1,0 +1,173 @@
+"""Real headless Chromium (Debian's) against `policywatch serve` on loopback, via Playwright.
+
+Skipped when /usr/bin/chromium or Playwright is missing, except under CI=true, where that fails.
+Screenshots go to the test's tmp folder and to test-output/<test>/ at the repository root.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from store import Store
+from tests.web.conftest import SLUG, XSS, output_dir, version_id
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser tests must run under CI: {reason}")
+    pytest.skip(reason)
+
+
+def _serve_command() -> list[str]:
+    """`policywatch serve`, through the main CLI."""
+    return [sys.executable, "-m", "cli.main", "serve"]
+
+
+@pytest.fixture(scope="module")
+def server(corpus_url: str) -> Iterator[str]:
+    """`serve` as a real subprocess on a free loopback port; yields its base URL."""
+    env = {k: v for k, v in os.environ.items() if k != "POLICYWATCH_TOKEN"}
+    proc = subprocess.Popen([*_serve_command(), "--db", corpus_url, "--host", "127.0.0.1",
+                             "--port", "0"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        line = proc.stdout.readline()    # printed once the socket listens
+        if not line.startswith("Serving on "):
+            proc.kill()
+            pytest.fail(f"serve did not start: {line!r} {proc.stderr.read()}")
+        base = line.split()[2].rstrip("/")
+        with urllib.request.urlopen(base + "/", timeout=10) as resp:   # it answers
+            assert resp.status == 200
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright for Python is not installed (pip install playwright)")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+class Watched:
+    """A page with every dialog, console error and page error recorded."""
+
+    def __init__(self, browser: Any, shots: list[Path]) -> None:
+        self.page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        self.shots = shots
+        self.page.on("dialog", self._dialog)
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def shot(self, name: str, full_page: bool = True) -> None:
+        first = self.shots[0] / f"{name}.png"
+        self.page.screenshot(path=str(first), full_page=full_page)
+        for other in self.shots[1:]:
+            shutil.copy(first, other / first.name)
+
+
+def test_dashboard_to_ai_training_diff(server: str, browser: Any, corpus_store: Store,
+                                       request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    w = Watched(browser, output_dir(request, tmp_path))
+    page = w.page
+    page.goto(server + "/")
+    expect(page.locator("h1")).to_have_text("Documents")
+    w.shot("1-dashboard")
+
+    page.click(f'a.doc-link[href="/d/{SLUG}"]')
+    expect(page).to_have_url(f"{server}/d/{SLUG}")
+    expect(page.locator("tr.version").first).to_be_visible()
+    w.shot("2-timeline")
+
+    page.select_option("#filter-label", "ai_training")
+    page.click("#apply-filters")
+    expect(page).to_have_url(re.compile(r"/d/linkedin/privacy-policy\?label=ai_training"))
+    expect(page.locator("tr.version")).to_have_count(1)
+    w.shot("3-timeline-ai-training")
+
+    page.click('a.diff-link[data-date="2024-09-19"]')
+    new = version_id(corpus_store, SLUG, "2024-09-19")
+    expect(page).to_have_url(f"{server}/d/{SLUG}/diff/{new - 1}..{new}")
+    ai_hunk = page.locator("section.hunk", has=page.locator(".label-ai_training")).first
+    mark = ai_hunk.locator("mark.evidence").first
+    expect(mark).to_be_visible()
+    assert mark.inner_text().lower() in {"ai", "artificial intelligence",
+                                         "train artificial intelligence (ai) models"}
+    expect(ai_hunk.locator(".section")).to_have_text("2. How We Use Your Data")
+    w.shot("4-diff-side-by-side")
+    ai_hunk.scroll_into_view_if_needed()
+    w.shot("4-diff-ai-training-hunk", full_page=False)
+
+    page.click("#view-inline")
+    expect(page.locator("section.hunk .inline mark.evidence").first).to_be_visible()
+    w.shot("5-diff-inline")
+    assert w.dialogs == [] and w.errors == []
+
+
+def test_xss_fixture_does_not_execute(server: str, browser: Any, corpus_store: Store,
+                                      request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    w = Watched(browser, output_dir(request, tmp_path))
+    page = w.page
+    v1 = version_id(corpus_store, XSS.id, "2024-01-01")
+    v2 = version_id(corpus_store, XSS.id, "2024-01-02")
+    page.goto(f"{server}/d/{XSS.id}/v/{v2}")
+    text = page.locator("#policy-text")
+    expect(text).to_contain_text("<script>alert(1)</script>")
+    expect(text).to_contain_text("<img src=x onerror=alert(2)>")
+    expect(text).to_contain_text("[cookie policy](javascript:alert(4))")
+    assert page.locator("#policy-text *").count() == 0          # no element came from the text
+    w.shot("1-xss-version")
+    for view in ("side", "inline"):
+        page.goto(f"{server}/d/{XSS.id}/diff/{v1}..{v2}?view={view}&all=1")
+        expect(page.locator("mark.evidence").first).to_be_visible()
+        assert page.locator("main img, main svg, main iframe, main script").count() == 0
+        expect(page.locator("section.hunk").first).to_be_visible()
+        w.shot(f"2-xss-diff-{view}")
+    page.goto(f"{server}/search?q=%3Cscript%3E")
+    expect(page.locator("ol.hits mark").first).to_have_text("<script>")
+    page.goto(f"{server}/d/{XSS.id}")
+    page.locator("tr.version a.diff-link").first.click()
+    page.locator("main").hover()
+    assert w.dialogs == [], w.dialogs
+    assert w.errors == [], w.errors

@@ -1,0 +1,51 @@
+"""Optional token auth for when ``policywatch serve`` is bound beyond loopback.
+
+A request is let in with ``Authorization: Bearer <token>``, a ``pw_token`` cookie, or a
+``?token=`` query parameter (for feed readers and a first visit in a browser). A browser that
+arrives with ``?token=`` gets the cookie (HttpOnly, SameSite=Strict) and is redirected to the
+same URL without the token, so it does not linger in history or Referer headers.
+"""
+
+from __future__ import annotations
+
+import hmac
+from urllib.parse import urlencode
+
+from flask import Flask, jsonify, redirect, request
+from werkzeug.wrappers import Response
+
+COOKIE = "pw_token"
+
+
+def _matches(given: str | None, token: str) -> bool:
+    return bool(given) and hmac.compare_digest(str(given).encode(), token.encode())
+
+
+def init_app(app: Flask, token: str | None) -> None:
+    """Require ``token`` on every request when it is set (static files included)."""
+    if not token:
+        return
+
+    @app.before_request
+    def _require_token() -> Response | None:
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer ") and _matches(header[7:].strip(), token):
+            return None
+        if _matches(request.cookies.get(COOKIE), token):
+            return None
+        if _matches(request.args.get("token"), token):
+            wants_html = request.accept_mimetypes.accept_html and not request.path.startswith(
+                ("/api/", "/feeds/"))
+            if not wants_html:
+                return None
+            rest = [(k, v) for k, v in request.args.items(multi=True) if k != "token"]
+            target = request.path + ("?" + urlencode(rest) if rest else "")
+            resp = redirect(target, code=303)
+            resp.set_cookie(COOKIE, token, httponly=True, samesite="Strict",
+                            secure=request.is_secure)
+            return resp
+        resp = jsonify(error="unauthorized",
+                       detail="a token is required: Authorization: Bearer <token> or ?token=")
+        resp.status_code = 401
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="policywatch"'
+        return resp

@@ -1,0 +1,69 @@
+"""Query-string parsing shared by pages, API and feeds: pages, filters, dates, documents."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timezone
+
+from flask import abort, request
+
+from store import query
+from store.models import Document
+from web.db import db
+from web.queries import SEVERITIES, Filters
+
+LABEL = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
+MAX_PER_PAGE = 200
+
+
+def page_args(default_per_page: int = 50) -> tuple[int, int]:
+    """``page`` (from 1) and ``per_page`` (1..200) from the query string; 400 when malformed."""
+    try:
+        page = int(request.args.get("page", 1))
+        per_page = int(request.args.get("per_page", default_per_page))
+    except ValueError:
+        abort(400, "page and per_page must be integers")
+    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+        abort(400, f"page must be >= 1 and per_page between 1 and {MAX_PER_PAGE}")
+    return page, per_page
+
+
+def label(value: str | None) -> str | None:
+    """A label name (lower-case identifier) or None; 400 when malformed."""
+    if not value:
+        return None
+    if not LABEL.match(value):
+        abort(400, f"bad label {value!r}: expected a name like ai_training")
+    return value
+
+
+def date(value: str | None, *, end_of_day: bool = False) -> datetime | None:
+    """An ISO date or datetime (UTC when naive); a bare date may mean the end of that day."""
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        abort(400, f"bad date {value!r}: expected YYYY-MM-DD or an ISO datetime")
+    if len(value) == 10 and end_of_day:
+        dt = datetime.combine(dt.date(), time.max)
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def filters() -> Filters:
+    """Filters from ``label``, ``severity`` (at least), ``since``, ``until``, ``material``."""
+    severity = request.args.get("severity") or None
+    if severity is not None and severity not in SEVERITIES:
+        abort(400, f"bad severity {severity!r}: one of {', '.join(SEVERITIES)}")
+    return Filters(label=label(request.args.get("label")), severity=severity,
+                   since=date(request.args.get("since")),
+                   until=date(request.args.get("until"), end_of_day=True),
+                   material=request.args.get("material") in ("1", "true", "yes", "on"))
+
+
+def document(slug: str) -> Document:
+    """The document with this slug, or 404."""
+    try:
+        return query.document(db(), slug)
+    except query.NotFound:
+        abort(404, f"no document {slug!r}")

@@ -1,0 +1,120 @@
+"""Turn untrusted policy text into safe HTML: word diffs and evidence highlighted with <mark>.
+
+Every piece of policy text goes through ``markupsafe.escape`` here; the only tags added are
+``<mark>``, ``<del>`` and ``<ins>``, built by this module. Templates never use ``|safe``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Any
+
+from markupsafe import Markup, escape
+
+_TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
+_EVIDENCE_SEP = " — "
+
+
+@dataclass
+class Evidence:
+    """One evidence sentence of a hunk: its label, the phrases that matched, the sentence."""
+
+    label: str
+    phrases: list[str]
+    sentence: Markup
+
+
+@dataclass
+class HunkView:
+    """A hunk of ``Change.result`` ready for a template."""
+
+    index: int
+    section: str
+    kind: str
+    labels: list[str]
+    severity: str
+    material: bool
+    note: str
+    old: Markup
+    new: Markup
+    inline: Markup
+    evidence: list[Evidence]
+    entities: dict[str, list[str]]
+
+
+def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
+    words = sorted({p.strip() for p in phrases if p.strip()}, key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)",
+                      re.IGNORECASE)
+
+
+def highlight(text: str, pattern: re.Pattern[str] | None) -> Markup:
+    """``text`` escaped, with every match of ``pattern`` wrapped in <mark class="evidence">."""
+    if pattern is None:
+        return escape(text)
+    out, pos = [], 0
+    for m in pattern.finditer(text):
+        out.append(escape(text[pos:m.start()]))
+        out.append(Markup('<mark class="evidence">{}</mark>').format(m.group(0)))
+        pos = m.end()
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
+
+
+def _wrap(tag: str, text: str, pattern: re.Pattern[str] | None) -> Markup:
+    return Markup("<{0}>{1}</{0}>").format(Markup(tag), highlight(text, pattern)) if text else Markup("")
+
+
+def word_diff(old: str, new: str, pattern: re.Pattern[str] | None = None) -> tuple[Markup, Markup, Markup]:
+    """(old side, new side, inline) of a word diff, deletions in <del>, insertions in <ins>."""
+    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
+    left: list[Markup] = []
+    right: list[Markup] = []
+    inline: list[Markup] = []
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        gone, came = "".join(a[i1:i2]), "".join(b[j1:j2])
+        if op == "equal":
+            same = highlight(gone, pattern)
+            left.append(same)
+            right.append(same)
+            inline.append(same)
+            continue
+        left.append(_wrap("del", gone, pattern))
+        right.append(_wrap("ins", came, pattern))
+        inline.extend([_wrap("del", gone, pattern), _wrap("ins", came, pattern)])
+    join = Markup("").join
+    return join(left), join(right), join(inline)
+
+
+def _display(text: str) -> str:
+    return text.replace("<br>", "\n")
+
+
+def evidence(hunk: dict[str, Any]) -> list[Evidence]:
+    """The hunk's evidence, one item per (label, sentence), with the matching phrases marked."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for label, items in sorted(hunk.get("evidence", {}).items()):
+        for item in items:
+            phrase, sep, sentence = str(item).partition(_EVIDENCE_SEP)
+            if not sep:
+                phrase, sentence = "", phrase
+            grouped.setdefault((label, sentence), []).append(phrase)
+    return [Evidence(label, [p for p in phrases if p], highlight(sentence, _phrase_pattern(phrases)))
+            for (label, sentence), phrases in grouped.items()]
+
+
+def hunk_view(index: int, hunk: dict[str, Any]) -> HunkView:
+    """A stored hunk (``Change.result["changes"][i]``) rendered for the diff page."""
+    items = evidence(hunk)
+    pattern = _phrase_pattern([p for e in items for p in e.phrases])
+    old, new, inline = word_diff(_display(hunk.get("old", "")), _display(hunk.get("new", "")),
+                                 pattern)
+    return HunkView(index=index, section=hunk.get("section", ""), kind=hunk.get("kind", ""),
+                    labels=list(hunk.get("labels", [])), severity=hunk.get("severity", "none"),
+                    material=bool(hunk.get("material", True)), note=hunk.get("note", ""),
+                    old=old, new=new, inline=inline, evidence=items,
+                    entities=dict(hunk.get("entities", {})))

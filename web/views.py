@@ -1,0 +1,100 @@
+"""HTML pages about documents: dashboard, timeline, version text and diffs.
+
+URLs are a contract (alerts link to them; see docs/web.md): ``/d/<slug>``,
+``/d/<slug>/v/<id>``, ``/d/<slug>/diff/<old>..<new>``. Slugs contain '/' and '@'.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from changes.model import CONTRACT_LABELS
+from store.models import Change, Document
+from web import diffs, params, queries
+from web.db import db
+from web.queries import SEVERITIES
+from web.render import hunk_view
+
+bp = Blueprint("views", __name__)
+
+TIMELINE_PER_PAGE = 50
+
+
+@bp.get("/")
+def dashboard() -> str:
+    """Every document with its last check, open incidents and latest material change."""
+    return render_template("dashboard.html", rows=queries.dashboard(db()))
+
+
+@bp.get("/d/<path:slug>")
+def timeline(slug: str) -> str | Response:
+    """A document's versions, newest first, filterable and paginated; ``?at=`` jumps to a date."""
+    doc = params.document(slug)
+    at = params.date(request.args.get("at"), end_of_day=True)
+    if at is not None:
+        found = queries.version_at(db(), doc, at)
+        if found is None:
+            abort(404, f"{doc.slug} has no version on or before {request.args['at']}")
+        return redirect(url_for("views.version", slug=doc.slug, version_id=found), code=303)
+    f = params.filters()
+    page_no, per_page = params.page_args(TIMELINE_PER_PAGE)
+    page = queries.timeline(db(), doc, f, page_no, per_page)
+    return render_template("timeline.html", doc=doc, page=page, filters=f,
+                           labels=CONTRACT_LABELS, severities=SEVERITIES)
+
+
+@bp.get("/d/<path:slug>/v/<int:version_id>")
+def version(slug: str, version_id: int) -> str:
+    """The text of a version as it was, with when and where it was fetched."""
+    doc = params.document(slug)
+    v = queries.version(db(), doc, version_id)
+    if v is None:
+        abort(404, f"{doc.slug} has no version {version_id}")
+    older, newer = queries.neighbours(db(), v)
+    return render_template("version.html", doc=doc, v=v, older=older, newer=newer,
+                           snapshot=queries.snapshot(db(), v.snapshot_id))
+
+
+@bp.get("/d/<path:slug>/diff/<int:old_id>..<int:new_id>")
+def diff(slug: str, old_id: int, new_id: int) -> str:
+    """The diff of two versions: hunks with labels, evidence and section; side by side or inline."""
+    doc = params.document(slug)
+    d = diffs.load(doc, old_id, new_id)
+    view = request.args.get("view", "side")
+    if view not in ("side", "inline"):
+        abort(400, "view is side or inline")
+    show_all = request.args.get("all") in ("1", "true", "yes", "on")
+    hunks = [hunk_view(i, h) for i, h in enumerate(d.result.get("changes", []))]
+    shown = [h for h in hunks if h.material or show_all]
+    return render_template("diff.html", doc=doc, d=d, hunks=shown, view=view, show_all=show_all,
+                           hidden=len(hunks) - len(shown), total=len(hunks))
+
+
+@bp.get("/d/<path:slug>/compare")
+def compare(slug: str) -> Response:
+    """The timeline's "compare" form: redirects to the diff URL of the two chosen versions."""
+    doc = params.document(slug)
+    try:
+        a, b = int(request.args["old"]), int(request.args["new"])
+    except (KeyError, ValueError):
+        abort(400, "choose two versions: old and new")
+    old, new = sorted((a, b))
+    return redirect(url_for("views.diff", slug=doc.slug, old_id=old, new_id=new), code=303)
+
+
+@bp.get("/changes/<int:change_id>")
+def change(change_id: int) -> Response:
+    """Permalink of a stored change: redirects to its diff page."""
+    c = db().get(Change, change_id)
+    doc = db().get(Document, c.document_id) if c is not None else None
+    if c is None or doc is None:
+        abort(404, f"no change {change_id}")
+    return redirect(url_for("views.diff", slug=doc.slug, old_id=c.old_version_id,
+                            new_id=c.new_version_id), code=302)
+
+
+@bp.get("/documents/<path:slug>")
+def document(slug: str) -> Response:
+    """Alias of the timeline URL, for links written as /documents/<slug>."""
+    return redirect(url_for("views.timeline", slug=params.document(slug).slug), code=302)
