@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from cli import browse, check, classify, demo, serve
+from cli import alerts, browse, check, classify, demo, serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,8 +20,8 @@ def cli(verbose: int) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-for command in (*check.COMMANDS, *browse.COMMANDS, classify.classify, *demo.COMMANDS,
-                *serve.COMMANDS):
+for command in (*check.COMMANDS, *browse.COMMANDS, classify.classify, *alerts.COMMANDS,
+                *demo.COMMANDS, *serve.COMMANDS):
     cli.add_command(command)
 
 

@@ -148,7 +148,10 @@ class Change(Base):
 
 
 class Incident(Base):
-    """A document that failed several checks in a row; closed by the next good check."""
+    """A document that failed several checks in a row; closed by the next good check.
+
+    At most one incident per document is open (``closed_at`` is null); alerts/health.py keeps them.
+    """
 
     __tablename__ = "incidents"
 
@@ -159,17 +162,27 @@ class Incident(Base):
     outcome: Mapped[str] = mapped_column(String(30))
     cause: Mapped[str] = mapped_column(Text)
     failures: Mapped[int] = mapped_column(default=0)
+    first_failure_at: Mapped[datetime | None]
+    """Start time of the first failed check of the run that opened the incident."""
+    last_failure_at: Mapped[datetime | None]
 
 
 class Alert(Base):
-    """The alert outbox: one row per (message, channel), written in the causing transaction."""
+    """The alert outbox: one row per (message, channel), written in the causing transaction.
+
+    ``status`` is pending -> sending (claimed under a lease) -> sent, or dead after
+    ``max_attempts``. ``dedup_key`` is also the idempotency key receivers see; rows of a digest
+    share a ``batch_key``, fixed when first claimed, which is then the digest's idempotency key.
+    """
 
     __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_channel_status_due", "channel", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
     channel: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(20))
+    """change, incident_opened or incident_closed."""
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     change_id: Mapped[int | None] = mapped_column(ForeignKey("changes.id"))
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
@@ -178,6 +191,9 @@ class Alert(Base):
     status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[datetime | None]
+    lease_token: Mapped[str | None] = mapped_column(String(40))
+    batch_key: Mapped[str | None] = mapped_column(String(200))
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]

@@ -1,0 +1,110 @@
+"""Slack: an incoming webhook with Block Kit, via slack_sdk's WebhookClient, within Slack's limits.
+
+Limits kept (api.slack.com/reference/block-kit): at most 50 blocks, header text 150 characters,
+section text 3000, button URL 3000; the ``text`` fallback is cut at 3000. The full diff stays
+behind the link.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from slack_sdk.webhook import WebhookClient
+
+from alerts.channels.base import Channel, ScrubFilter
+from alerts.config import secret
+from alerts.message import Message, facts, headline, label_name, summary
+
+log = logging.getLogger(__name__)
+MAX_BLOCKS, MAX_HEADER, MAX_SECTION, MAX_TEXT = 50, 150, 3000, 3000
+HUNKS_PER_ENTRY = 3
+EMOJI = {"high": ":red_circle:", "medium": ":large_orange_circle:", "low": ":large_blue_circle:"}
+
+
+def cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def esc(text: str) -> str:
+    """Escape the three characters Slack's mrkdwn reserves."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": cut(text, MAX_SECTION)}}
+
+
+def entry_blocks(p: dict[str, Any]) -> list[dict[str, Any]]:
+    """The blocks of one payload: headline and facts, evidence, a few excerpts, the link."""
+    sev = p.get("severity", "none")
+    lines = [f"{EMOJI.get(sev, '')} *{esc(headline(p))}*".strip()]
+    lines += [f"*{esc(name)}:* {esc(value)}" for name, value in facts(p)]
+    blocks = [_section("\n".join(lines))]
+    evidence = [f"*{esc(label_name(label))}*\n" + "\n".join(f">{esc(s)}" for s in found)
+                for label, found in p.get("evidence", {}).items() if found]
+    if evidence:
+        blocks.append(_section("\n".join(evidence)))
+    hunks = p.get("hunks", [])
+    for h in hunks[:HUNKS_PER_ENTRY]:
+        tag = f" `{', '.join(label_name(x) for x in h['labels'])}`" if h.get("labels") else ""
+        body = [f"*§ {esc(h.get('section') or '(top)')}*{tag}"]
+        if h.get("removed"):
+            body.append(f"~{esc(h['removed'])}~")
+        if h.get("added"):
+            body.append(f"+ {esc(h['added'])}")
+        blocks.append(_section("\n".join(body)))
+    more = p.get("hunks_total", len(hunks)) - min(len(hunks), HUNKS_PER_ENTRY)
+    label = "View full diff" if p.get("event") == "change" else "View document"
+    blocks.append({"type": "actions", "elements": [{
+        "type": "button", "text": {"type": "plain_text", "text": label},
+        "url": cut(p["link"], 3000)}]})
+    if more > 0:
+        blocks.append({"type": "context", "elements": [
+            {"type": "mrkdwn", "text": f"{more} more change{'s' if more != 1 else ''} behind the link"}]})
+    return blocks
+
+
+def blocks_for(message: Message) -> list[dict[str, Any]]:
+    """Block Kit for a message, never more than 50 blocks."""
+    out: list[dict[str, Any]] = [{"type": "header", "text": {
+        "type": "plain_text", "text": cut(message.subject, MAX_HEADER)}}]
+    for i, p in enumerate(message.payloads):
+        part = ([{"type": "divider"}] if i else []) + entry_blocks(p)
+        if len(out) + len(part) > MAX_BLOCKS - 1:
+            rest = len(message.payloads) - i
+            out.append({"type": "context", "elements": [{"type": "mrkdwn", "text":
+                        f"…and {rest} more alert{'s' if rest != 1 else ''} in the web UI"}]})
+            break
+        out.extend(part)
+    return out
+
+
+class SlackChannel(Channel):
+    """Posts Block Kit messages to a Slack incoming webhook."""
+
+    kind: ClassVar[str] = "slack"
+
+    def send(self, message: Message) -> None:
+        url = secret(self.cfg, "webhook_url")
+        assert url is not None
+        sdk_log = logging.getLogger(f"{__name__}.sdk")
+        sdk_log.setLevel(logging.INFO)  # slack_sdk logs the webhook URL at DEBUG
+        if not any(isinstance(f, ScrubFilter) for f in sdk_log.filters):
+            sdk_log.addFilter(ScrubFilter([]))
+        for f in sdk_log.filters:
+            if isinstance(f, ScrubFilter):
+                f.secrets = sorted(set(f.secrets) | set(self.secrets()))
+        client = WebhookClient(url, timeout=self.cfg.timeout, logger=sdk_log,  # type: ignore[arg-type]
+                               retry_handlers=[], default_headers={
+                                   "X-PolicyWatch-Delivery": message.key})
+        text = cut(message.subject + "\n" + "\n\n".join(summary(p) for p in message.payloads),
+                   MAX_TEXT)
+        try:
+            response = client.send(text=text, blocks=blocks_for(message))
+        except Exception as exc:  # noqa: BLE001 - any transport failure is a failed delivery
+            raise self.error("delivery failed", exc) from None
+        if response.status_code != 200:
+            raise self.error(f"HTTP {response.status_code} {cut(str(response.body), 200)!r}",
+                             transient=response.status_code >= 500 or response.status_code == 429)
+        log.info("slack delivered channel=%s key=%s", self.name, message.key)

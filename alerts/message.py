@@ -1,0 +1,129 @@
+"""Rendering: outbox payloads -> a channel-neutral :class:`Message` and its plain-text form.
+
+Channels turn a Message into their own format (Block Kit, MIME, JSON); none of them builds
+wording of its own beyond layout, so every channel says the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+RANK = {"none": 0, "low": 1, "medium": 2, "high": 3}
+LABELS = {"ai_training": "AI training", "opt_out": "opt-out", "regions": "regions"}
+PLATFORMS = {"linkedin": "LinkedIn"}
+
+
+def label_name(label: str) -> str:
+    return LABELS.get(label, label.replace("_", " "))
+
+
+def top_severity(payloads: list[dict[str, Any]]) -> str:
+    return max((p.get("severity", "none") for p in payloads), key=lambda s: RANK.get(s, 0),
+               default="none")
+
+
+def document_title(payload: dict[str, Any]) -> str:
+    doc = payload["document"]
+    variant = f" ({doc['region']})" if doc.get("region") else ""
+    platform = PLATFORMS.get(doc["platform"], doc["platform"].capitalize())
+    return f"{platform} {doc['name']}{variant}"
+
+
+def headline(payload: dict[str, Any]) -> str:
+    """One line naming the document and what happened, without the severity."""
+    title = document_title(payload)
+    event = payload.get("event")
+    if event == "incident_opened":
+        return f"Monitoring broken: {title} ({payload.get('outcome')})"
+    if event == "incident_closed":
+        return f"Monitoring recovered: {title}"
+    labels = ", ".join(label_name(x) for x in payload.get("labels", []))
+    return f"{title} changed" + (f": {labels}" if labels else "")
+
+
+def facts(payload: dict[str, Any]) -> list[tuple[str, str]]:
+    """(name, value) lines shown under the headline."""
+    out: list[tuple[str, str]] = []
+    if payload.get("event") == "change":
+        if payload.get("effective_date"):
+            out.append(("Effective", payload["effective_date"]))
+        reason = payload.get("severity_reason")
+        out.append(("Severity", payload["severity"] + (f" — {reason}" if reason else "")))
+        if payload.get("labels"):
+            out.append(("Labels", ", ".join(label_name(x) for x in payload["labels"])))
+        if payload.get("regions"):
+            out.append(("Regions", ", ".join(payload["regions"])))
+    elif payload.get("event") == "incident_opened":
+        out.append(("Cause", payload.get("cause", "")))
+        out.append(("Failed checks", str(payload.get("failures", ""))))
+    else:
+        out.append(("Broken since", payload.get("since") or "?"))
+        out.append(("Recovered at", payload.get("at") or "?"))
+    return out
+
+
+@dataclass
+class Message:
+    """What one delivery says: one payload, or a digest of several."""
+
+    key: str
+    """Idempotency key: the row's dedup_key, or the digest's batch_key."""
+    payloads: list[dict[str, Any]]
+    digest: bool = False
+    channel: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def severity(self) -> str:
+        return top_severity(self.payloads)
+
+    @property
+    def subject(self) -> str:
+        """Stable, severity first: ``[HIGH] PolicyWatch: LinkedIn Privacy Policy changed: AI training``."""
+        sev = self.severity.upper()
+        if not self.digest or len(self.payloads) == 1:
+            return f"[{sev}] PolicyWatch: {headline(self.payloads[0])}"
+        changes = sum(1 for p in self.payloads if p.get("event") == "change")
+        other = len(self.payloads) - changes
+        parts = [f"{changes} change{'s' if changes != 1 else ''}"] if changes else []
+        parts += [f"{other} monitoring notice{'s' if other != 1 else ''}"] if other else []
+        return f"[{sev}] PolicyWatch digest: {', '.join(parts)}"
+
+    def text(self) -> str:
+        """The whole message as plain text (email's text part, webhooks' ``text``)."""
+        blocks = [entry_text(p) for p in self.payloads]
+        head = self.subject + "\n" + "=" * min(len(self.subject), 72) + "\n\n"
+        return head + "\n\n".join(blocks) + "\n"
+
+
+def entry_text(p: dict[str, Any]) -> str:
+    """One payload as plain text: headline, facts, evidence, compact excerpts, link."""
+    lines = [f"[{p.get('severity', 'none').upper()}] {headline(p)}"]
+    lines += [f"{name}: {value}" for name, value in facts(p)]
+    for label, found in p.get("evidence", {}).items():
+        lines.append(f"Evidence ({label_name(label)}):")
+        lines += [f"  “{s}”" for s in found]
+    hunks = p.get("hunks", [])
+    if hunks:
+        shown = f"{len(hunks)} of {p.get('hunks_total', len(hunks))}"
+        lines.append(f"Changes ({shown} shown):")
+        for h in hunks:
+            tag = f" [{', '.join(label_name(x) for x in h['labels'])}]" if h.get("labels") else ""
+            lines.append(f"  § {h.get('section') or '(top)'}{tag}")
+            if h.get("removed"):
+                lines.append(f"    - {h['removed']}")
+            if h.get("added"):
+                lines.append(f"    + {h['added']}")
+    lines.append(f"Full diff: {p['link']}" if p.get("event") == "change" else f"Details: {p['link']}")
+    return "\n".join(lines)
+
+
+def summary(p: dict[str, Any]) -> str:
+    """One payload in a few lines (no excerpts): for notifications and chat fallbacks."""
+    lines = [f"[{p.get('severity', 'none').upper()}] {headline(p)}"]
+    lines += [f"{name}: {value}" for name, value in facts(p)]
+    lines += [f"Evidence ({label_name(label)}): “{found[0]}”"
+              for label, found in p.get("evidence", {}).items() if found]
+    lines.append(f"Full diff: {p['link']}" if p.get("event") == "change" else f"Details: {p['link']}")
+    return "\n".join(lines)

@@ -1,0 +1,109 @@
+"""What an alert says, as plain JSON stored in the outbox row when the alert is enqueued.
+
+Payloads are built inside the recording transaction from the stored change (its ``result`` dict,
+the contract of ``changes.ChangeResult.to_dict()``) or incident, so the dispatcher needs nothing
+but the row to render and send it, even after the data behind it has moved on.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from store.models import Change, Document, Incident, Version
+
+MAX_HUNKS = 8
+MAX_EXCERPT = 280
+MAX_SENTENCES = 3
+_RANK = {"none": 0, "low": 1, "medium": 2, "high": 3}
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_EFFECTIVE = re.compile(
+    r"(?:effective|last (?:updated|revised))(?: date)?\s*(?:as of|on|from)?\s*:?\s*"
+    r"((?:January|February|March|April|May|June|July|August|September|October|November|December)"
+    r"\s+\d{1,2},\s*\d{4}|\d{1,2}\s+[A-Z][a-z]+\s+\d{4}|\d{4}-\d{2}-\d{2})",
+    re.IGNORECASE)
+
+
+def plain(text: str) -> str:
+    """Markdown reduced to reading text: links to their words, whitespace collapsed."""
+    return " ".join(_LINK.sub(r"\1", text or "").replace("**", "").split())
+
+
+def excerpt(text: str, limit: int = MAX_EXCERPT) -> str:
+    text = plain(text)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def effective_date(text: str) -> str | None:
+    """The effective (or last updated) date a policy states near its top, as written."""
+    found = _EFFECTIVE.search(text[:4000])
+    return " ".join(found.group(1).split()) if found else None
+
+
+def sentences(evidence: list[str]) -> list[str]:
+    """Evidence entries are ``"trigger — sentence"``; the distinct sentences, in order."""
+    out: list[str] = []
+    for item in evidence:
+        sentence = item.split(" — ", 1)[1] if " — " in item else item
+        sentence = plain(sentence)
+        if sentence and sentence not in out:
+            out.append(sentence)
+    return out
+
+
+def document_info(doc: Document) -> dict[str, Any]:
+    return {"slug": doc.slug, "platform": doc.platform, "name": doc.name, "url": doc.url,
+            "region": doc.region, "language": doc.language}
+
+
+def _hunks(result: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    material = [h for h in result.get("changes", []) if h.get("material", True)]
+    ranked = sorted(enumerate(material),
+                    key=lambda ih: (-_RANK.get(ih[1].get("severity", "none"), 0),
+                                    -len(ih[1].get("labels", [])), ih[0]))
+    picked = sorted(ranked[:MAX_HUNKS], key=lambda ih: ih[0])
+    out = []
+    for _, h in picked:
+        out.append({
+            "section": h.get("section", ""), "kind": h.get("kind", "modified"),
+            "severity": h.get("severity", "none"), "labels": list(h.get("labels", [])),
+            "evidence": {label: sentences(ev)[:2] for label, ev in h.get("evidence", {}).items()},
+            "removed": excerpt(h.get("old", "")), "added": excerpt(h.get("new", "")),
+        })
+    return out, len(material)
+
+
+def change_payload(doc: Document, change: Change, new: Version | None, base: str) -> dict[str, Any]:
+    """The payload of a change alert."""
+    result = change.result or {}
+    hunks, total = _hunks(result)
+    evidence: dict[str, list[str]] = {}
+    for h in result.get("changes", []):
+        for label, ev in h.get("evidence", {}).items():
+            bucket = evidence.setdefault(label, [])
+            bucket.extend(s for s in sentences(ev) if s not in bucket)
+    return {
+        "event": "change", "change_id": change.id, "document": document_info(doc),
+        "effective_date": effective_date(new.text) if new is not None else None,
+        "fetched_at": new.fetched_at.isoformat() if new is not None else None,
+        "severity": change.severity, "severity_reason": result.get("severity_reason", ""),
+        "labels": sorted(change.labels or []),
+        "evidence": {k: v[:MAX_SENTENCES] for k, v in sorted(evidence.items())},
+        "regions": list(result.get("entities", {}).get("regions", [])),
+        "hunks": hunks, "hunks_total": total,
+        "link": f"{base}/d/{doc.slug}/diff/{change.old_version_id}..{change.new_version_id}",
+    }
+
+
+def incident_payload(doc: Document, incident: Incident, event: str, base: str,
+                     when: datetime) -> dict[str, Any]:
+    """The payload of a 'monitoring broken' (incident_opened) or recovery (incident_closed) alert."""
+    since = incident.first_failure_at or incident.opened_at
+    return {
+        "event": event, "incident_id": incident.id, "document": document_info(doc),
+        "severity": "high" if event == "incident_opened" else "low",
+        "outcome": incident.outcome, "cause": incident.cause, "failures": incident.failures,
+        "since": since.isoformat() if since else None, "at": when.isoformat(),
+        "link": f"{base}/d/{doc.slug}",
+    }
