@@ -28,6 +28,7 @@ def run_check(targets: list[Any], db: str | None, settings: dict[str, Any],
               progress: bool) -> Any:
     """One crawl pass over ``targets`` into the store; returns the Recorder with its lines."""
     from crawler.run import crawl
+    from daemon.locks import LockHeld, held
     from ingest import Recorder
     from store.record import validators
 
@@ -45,7 +46,11 @@ def run_check(targets: list[Any], db: str | None, settings: dict[str, Any],
             click.echo(f"[{len(recorder.lines)}/{total}] {line.slug}: {line.outcome} "
                        f"({line.duration_ms} ms){extra}", err=True)
 
-    crawl(targets, sink, known, settings)
+    try:
+        with held(store.engine, "crawl", "policywatch check"):
+            crawl(targets, sink, known, settings)
+    except LockHeld as exc:
+        raise click.ClickException(f"refusing to check: {exc}; try again when it ends") from exc
     missing = {t.id for t in targets} - {ln.slug for ln in recorder.lines}
     if missing:  # the crawler promises one item per target; say so if it broke that promise
         raise click.ClickException(f"no result for {', '.join(sorted(missing))}")

@@ -41,11 +41,26 @@ class _ObeyingView:
 
     def __init__(self, crawler: Crawler) -> None:
         self._crawler = crawler
-        self.settings = Settings(crawler.settings.copy_to_dict())
-        self.settings.set("ROBOTSTXT_OBEY", True)
+        self.settings = _Obeying(crawler.settings)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._crawler, name)
+
+
+class _Obeying:
+    """Settings read through, but for ROBOTSTXT_OBEY (no copy: the sink may not be copyable)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    def getbool(self, name: str, default: bool = False) -> bool:
+        return True if name == "ROBOTSTXT_OBEY" else self._settings.getbool(name, default)
+
+    def __getitem__(self, name: str) -> Any:
+        return self._settings[name]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._settings, name)
 
 
 class PolicyRobotsTxtMiddleware(RobotsTxtMiddleware):

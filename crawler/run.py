@@ -28,7 +28,6 @@ Sink = Callable[[FetchResult], None]
 FAST_SETTINGS: dict[str, Any] = {
     "AUTOTHROTTLE_ENABLED": False,
     "DOWNLOAD_DELAY": 0,
-    "RANDOMIZE_DOWNLOAD_DELAY": False,
     "DOWNLOAD_TIMEOUT": 2,
     "RETRY_TIMES": 1,
     "POLICYWATCH_RETRY_BACKOFF_BASE": 0.1,

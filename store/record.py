@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from store.models import Change, Check, Document, Snapshot, Version, utcnow
@@ -87,16 +87,14 @@ def latest_version(session: Session, document_id: int) -> Version | None:
 
 def validators(session: Session) -> dict[str, tuple[str | None, str | None]]:
     """ETag and Last-Modified of each document's last successful check, for conditional requests."""
-    out: dict[str, tuple[str | None, str | None]] = {}
+    last = (select(Check.document_id, func.max(Check.id).label("id"))
+            .where(Check.outcome.in_(("new_version", "unchanged")))
+            .group_by(Check.document_id).subquery())
     rows = session.execute(
         select(Document.slug, Check.etag, Check.last_modified)
         .join(Check, Check.document_id == Document.id)
-        .where(Check.outcome.in_(("new_version", "unchanged")))
-        .order_by(Check.started_at, Check.id)
-    )
-    for slug, etag, last_modified in rows:  # the last check of each document wins
-        out[slug] = (etag, last_modified)
-    return {slug: v for slug, v in out.items() if v != (None, None)}
+        .join(last, last.c.id == Check.id))
+    return {slug: (etag, modified) for slug, etag, modified in rows if etag or modified}
 
 
 def _snapshot(doc: Document, fetch: Fetch, body: bytes) -> Snapshot:

@@ -14,7 +14,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from crawler.items import FETCHED, STRUCTURAL, TRANSIENT, FetchResult
+from crawler.items import FETCHED, NOT_MODIFIED, STRUCTURAL, TRANSIENT, FetchResult
 from crawler.outcomes import BlockRules, Verdict, classify_failure, classify_response
 from crawler.targets import Target
 from extract import EXTRACTOR_VERSION
@@ -111,7 +111,7 @@ class PolicySpider(scrapy.Spider):
                              text=verdict.text, detail=detail,
                              extractor_version=EXTRACTOR_VERSION, started_at=started,
                              duration_ms=int((time.monotonic() - mono) * 1000), **fields)
-        level = logging.INFO if verdict.outcome == FETCHED else logging.WARNING
+        level = logging.INFO if verdict.outcome in (FETCHED, NOT_MODIFIED) else logging.WARNING
         logger.log(level, "%s: %s (%s)", target.id, result.outcome, result.detail)
         return result
 

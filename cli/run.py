@@ -1,0 +1,126 @@
+"""The daemon's commands: ``run`` (the long-lived scheduler) and ``status`` (a health check)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+import config
+from cli.common import (db_option, emit_json, format_option, handle_errors, load_targets,
+                        open_store, targets_option, when)
+
+
+def _settings(pairs: Sequence[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="-s")
+        out[name] = value
+    return out
+
+
+def _schedule_config() -> Any:
+    from daemon.schedules import ScheduleConfig, ScheduleError
+
+    try:
+        return ScheduleConfig.from_table(config.config_file().get("schedule"))
+    except ScheduleError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _verbosity() -> int:
+    ctx = click.get_current_context()
+    root = ctx.find_root()
+    return int(root.params.get("verbose") or 0) if root is not ctx else 0
+
+
+@click.command()
+@db_option
+@targets_option
+@click.option("-s", "--set", "sets", multiple=True, metavar="NAME=VALUE",
+              help="Override a Scrapy setting for every crawl (e.g. -s DOWNLOAD_TIMEOUT=10).")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default=None,
+              help="Log line format [setting log_format, default text].")
+@handle_errors
+def run(db: str | None, targets: Path | None, sets: tuple[str, ...], log_format: str | None) -> None:
+    """Run the scheduler: check every declared document on its schedule until stopped.
+
+    Schedules come from the declarations (`schedule = "6h"` or a cron line, per document or
+    platform) and the [schedule] table of the config file; they are kept in the database, so a
+    restart resumes them. One daemon per database: a second `run` refuses. SIGTERM or SIGINT
+    finishes the current crawl, flushes the alert outbox and exits 0.
+    """
+    from daemon import logs
+    from daemon.locks import LockHeld
+    from daemon.schedules import ScheduleError
+    from scheduler import run_daemon
+
+    logs.setup(log_format or str(config.get("log_format")), _verbosity())
+    cfg = _schedule_config()
+    picked = load_targets(targets)
+    store = open_store(db)
+    try:
+        code = run_daemon(store, picked, cfg, _settings(sets))
+    except LockHeld as exc:
+        raise click.ClickException(f"refusing to start: {exc}. One scheduler per database; "
+                                   f"stop it first (or use `policywatch status`).") from exc
+    except ScheduleError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        store.dispose()
+    sys.exit(code)
+
+
+@click.command()
+@db_option
+@targets_option
+@format_option
+@click.option("--require-daemon", is_flag=True,
+              help="Also need attention when no `policywatch run` holds this database.")
+@handle_errors
+def status(db: str | None, targets: Path | None, fmt: str, require_daemon: bool) -> None:
+    """Per document: last check and outcome, next run; open incidents; the alert backlog.
+
+    Exit status 0 when all is well, 1 when something needs attention (open incident, dead or
+    stuck alerts, a failed, missing or overdue check, or no daemon with --require-daemon):
+    usable as a health check.
+    """
+    from daemon.status import build
+
+    store = open_store(db)
+    try:
+        report = build(store, load_targets(targets), _schedule_config(), require_daemon=require_daemon)
+    finally:
+        store.dispose()
+    if fmt == "json":
+        emit_json(report.to_dict())
+    else:
+        _print(report)
+    if not report.healthy:
+        sys.exit(1)
+
+
+def _print(report: Any) -> None:
+    click.echo(f"daemon: {'running: ' + report.daemon if report.daemon else 'not running'}")
+    width = max([len(d.document) for d in report.documents] + [8])
+    click.echo(f"{'DOCUMENT':<{width}}  {'LAST CHECK':<20} {'OUTCOME':<17} {'NEXT RUN':<20} SCHEDULE")
+    for d in report.documents:
+        click.echo(f"{d.document:<{width}}  {when(d.last_check):<20} {d.outcome or '-':<17} "
+                   f"{when(d.next_run):<20} {d.schedule}")
+    a = report.alerts
+    click.echo(f"alerts: {a['pending']} pending, {a['sending']} sending, {a['dead']} dead, "
+               f"{a['sent']} sent; open incidents: {report.incidents}")
+    if report.problems:
+        click.echo("needs attention:")
+        for problem in report.problems:
+            click.echo(f"  - {problem}")
+    else:
+        click.echo("ok")
+
+
+COMMANDS = [run, status]

@@ -1,0 +1,90 @@
+"""Schedules, log lines and locks, without a daemon."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+
+import pytest
+
+from daemon.locks import LockHeld, holder, lock_for
+from daemon.logs import JsonFormatter, fields
+from daemon.schedules import ScheduleConfig, ScheduleError, cron_weekdays, period, trigger
+from store import Store
+
+NOW = datetime(2025, 1, 6, 12, 0, tzinfo=UTC)  # a Monday
+
+
+@pytest.mark.parametrize(("expr", "seconds"), [
+    ("2s", 2), ("30m", 1800), ("6h", 21600), ("1d", 86400), ("1w", 604800),
+    ("0 */6 * * *", 21600), ("15 3 * * *", 86400), ("0 9 * * 1", 604800),
+])
+def test_schedule_periods(expr: str, seconds: float) -> None:
+    assert period(trigger(expr), NOW) == seconds
+
+
+@pytest.mark.parametrize(("field", "names"), [
+    ("*", "*"), ("mon-fri", "mon-fri"), ("0", "sun"), ("7", "sun"), ("1-5", "mon,tue,wed,thu,fri"),
+    ("0,6", "sun,sat"), ("*/2", "sun,tue,thu,sat"), ("5-7", "fri,sat,sun"),
+])
+def test_cron_weekdays_follow_crontab(field: str, names: str) -> None:
+    assert cron_weekdays(field) == names
+
+
+def test_cron_sunday_is_sunday() -> None:
+    fire = trigger("0 9 * * 0").get_next_fire_time(None, NOW)
+    assert fire is not None and fire.strftime("%a %H:%M") == "Sun 09:00"
+
+
+def test_jitter_is_capped_at_a_tenth_of_the_period() -> None:
+    assert trigger("2s", jitter=300).jitter is None
+    assert trigger("6h", jitter=300).jitter == 300
+    assert trigger("1h", jitter=3600).jitter == 360
+
+
+@pytest.mark.parametrize("bad", ["6x", "every day", "* * *", "61 * * * *"])
+def test_bad_schedules_are_refused(bad: str) -> None:
+    with pytest.raises(ScheduleError):
+        trigger(bad)
+
+
+def test_schedule_config() -> None:
+    assert ScheduleConfig.from_table(None).default == "6h"
+    assert ScheduleConfig.from_table({"default": "12h", "jitter": 60}).jitter == 60.0
+    with pytest.raises(ScheduleError, match="unknown key"):
+        ScheduleConfig.from_table({"defualt": "6h"})
+    with pytest.raises(ScheduleError):
+        ScheduleConfig.from_table({"default": "sometimes"})
+
+
+def test_log_fields_and_json_lines() -> None:
+    msg = "check document=linkedin/privacy-policy outcome=blocked duration_ms=41 detail='HTTP 999 x'"
+    assert fields(msg) == {"document": "linkedin/privacy-policy", "outcome": "blocked",
+                           "duration_ms": 41, "detail": "HTTP 999 x"}
+    record = logging.LogRecord("ingest", logging.INFO, __file__, 1,
+                               "check document=%s outcome=%s duration_ms=%d", ("a/b", "unchanged", 7),
+                               None)
+    line = json.loads(JsonFormatter().format(record))
+    assert line["document"] == "a/b" and line["duration_ms"] == 7 and line["level"] == "INFO"
+    assert line["message"] == "check document=a/b outcome=unchanged duration_ms=7"
+
+
+def test_locks_exclude_other_holders(db_url: str) -> None:
+    store = Store(db_url)
+    first = lock_for(store.engine, "daemon", "policywatch run")
+    first.acquire()
+    try:
+        second = lock_for(store.engine, "daemon", "policywatch run")
+        with pytest.raises(LockHeld, match="policywatch run"):
+            second.acquire()
+        assert holder(store.engine, "daemon") is not None
+        assert holder(store.engine, "crawl") is None  # another name, another lock
+        assert first.alive()
+    finally:
+        first.release()
+    assert holder(store.engine, "daemon") is None
+    again = lock_for(store.engine, "daemon")
+    again.acquire()
+    again.release()
+    store.dispose()
