@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -11,17 +10,7 @@ from typing import Any
 import click
 
 from cli.common import (db_option, emit_json, format_option, handle_errors, load_targets,
-                        open_store, targets_option)
-
-
-def _parse_settings(pairs: Sequence[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep:
-            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="-s")
-        out[name] = value
-    return out
+                        open_store, scrapy_settings_option, targets_option)
 
 
 def run_check(targets: list[Any], db: str | None, settings: dict[str, Any],
@@ -62,19 +51,18 @@ def run_check(targets: list[Any], db: str | None, settings: dict[str, Any],
 @db_option
 @targets_option
 @format_option
-@click.option("-s", "--set", "sets", multiple=True, metavar="NAME=VALUE",
-              help="Override a Scrapy setting for this run (e.g. -s DOWNLOAD_TIMEOUT=10).")
+@scrapy_settings_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
 @handle_errors
 def check(docs: tuple[str, ...], db: str | None, targets: Path | None, fmt: str,
-          sets: tuple[str, ...], quiet: bool) -> None:
+          sets: dict[str, str], quiet: bool) -> None:
     """Fetch every declared document (or DOC...) once and record what changed.
 
     Exit status 0 when every document was checked (new version or unchanged), 1 when any
     fetch failed (blocked, transient, structural, robots_disallowed).
     """
     picked = load_targets(targets, docs)
-    recorder = run_check(picked, db, _parse_settings(sets), progress=not quiet)
+    recorder = run_check(picked, db, sets, progress=not quiet)
     if fmt == "json":
         emit_json([asdict(ln) for ln in recorder.lines])
     else:

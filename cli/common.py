@@ -32,6 +32,25 @@ def format_option(f: F) -> F:
                         show_default=True, help="Output format; json is a stable contract.")(f)
 
 
+def _parse_settings(ctx: click.Context, param: click.Parameter,
+                    pairs: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", ctx, param)
+        out[name] = value
+    return out
+
+
+def scrapy_settings_option(f: F) -> F:
+    """``-s NAME=VALUE`` (repeatable): Scrapy setting overrides, handed on as a dict ``sets``."""
+    return click.option("-s", "--set", "sets", multiple=True, metavar="NAME=VALUE",
+                        callback=_parse_settings,
+                        help="Override a Scrapy setting for this run (e.g. -s DOWNLOAD_TIMEOUT=10)."
+                        )(f)
+
+
 def open_store(db: str | None) -> Any:
     from store import Store
 

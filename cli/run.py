@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,17 +10,7 @@ import click
 
 import config
 from cli.common import (db_option, emit_json, format_option, handle_errors, load_targets,
-                        open_store, targets_option, when)
-
-
-def _settings(pairs: Sequence[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep:
-            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="-s")
-        out[name] = value
-    return out
+                        open_store, scrapy_settings_option, targets_option, when)
 
 
 def _schedule_config() -> Any:
@@ -42,12 +31,11 @@ def _verbosity() -> int:
 @click.command()
 @db_option
 @targets_option
-@click.option("-s", "--set", "sets", multiple=True, metavar="NAME=VALUE",
-              help="Override a Scrapy setting for every crawl (e.g. -s DOWNLOAD_TIMEOUT=10).")
+@scrapy_settings_option
 @click.option("--log-format", type=click.Choice(["text", "json"]), default=None,
               help="Log line format [setting log_format, default text].")
 @handle_errors
-def run(db: str | None, targets: Path | None, sets: tuple[str, ...], log_format: str | None) -> None:
+def run(db: str | None, targets: Path | None, sets: dict[str, str], log_format: str | None) -> None:
     """Run the scheduler: check every declared document on its schedule until stopped.
 
     Schedules come from the declarations (`schedule = "6h"` or a cron line, per document or
@@ -65,7 +53,7 @@ def run(db: str | None, targets: Path | None, sets: tuple[str, ...], log_format:
     picked = load_targets(targets)
     store = open_store(db)
     try:
-        code = run_daemon(store, picked, cfg, _settings(sets))
+        code = run_daemon(store, picked, cfg, sets)
     except LockHeld as exc:
         raise click.ClickException(f"refusing to start: {exc}. One scheduler per database; "
                                    f"stop it first (or use `policywatch status`).") from exc
