@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime, timezone
+from pathlib import Path
 
 import click
 
-from cli.common import db_option, emit_json, format_option, handle_errors, open_store, when
+from cli.common import (db_option, emit_json, format_option, handle_errors, load_targets,
+                        open_store, targets_option, when)
 
 
 def _version_json(v: object, *, text: bool = False) -> dict[str, object]:
@@ -160,4 +162,20 @@ def diff(doc: str, a: int | None, b: int | None, db: str | None, fmt: str,
     click.echo(render_text(ChangeResult.from_dict(result), color=use_color))
 
 
-COMMANDS = [documents, history, show, diff]
+@click.command()
+@targets_option
+@format_option
+@handle_errors
+def targets(targets: Path | None, fmt: str) -> None:
+    """Validate and list the declared documents (the shipped ones, or --targets PATH)."""
+    declared = load_targets(targets)
+    if fmt == "json":
+        emit_json([t.model_dump(mode="json") for t in declared])
+        return
+    for t in declared:
+        where = ", ".join(x for x in (t.region, t.language and f"lang {t.language}",
+                                      t.proxy and "via proxy") if x)
+        click.echo(f"{t.id:<45} {t.url}" + (f"  ({where})" if where else ""))
+
+
+COMMANDS = [documents, history, show, diff, targets]

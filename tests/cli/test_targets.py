@@ -1,0 +1,40 @@
+"""`policywatch targets`: the declarations a user edits are validated with clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cli.main import cli
+
+REQUIRED = {
+    "https://www.linkedin.com/legal/privacy-policy",
+    "https://www.linkedin.com/legal/privacy/eu",
+    "https://www.linkedin.com/legal/user-agreement",
+    "https://www.linkedin.com/legal/cookie-policy",
+    "https://www.linkedin.com/legal/california-privacy-disclosure",
+    "https://www.linkedin.com/legal/privacy/us-state-privacy-laws",
+    "https://www.linkedin.com/help/linkedin/answer/a5538339",
+    "https://www.linkedin.com/help/linkedin/answer/a6278444",
+}
+
+
+def test_shipped_declarations_cover_linkedins_documents() -> None:
+    result = CliRunner().invoke(cli, ["targets", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    declared = json.loads(result.output)
+    assert REQUIRED <= {t["url"] for t in declared}
+    eu = [t for t in declared if t["id"] == "linkedin/privacy-policy@eu"]
+    assert eu and eu[0]["language"].startswith("en-GB"), "same page as from the EU: a document"
+
+
+def test_a_bad_declaration_names_the_file_and_the_key(tmp_path: Path) -> None:
+    bad = tmp_path / "acme.toml"
+    bad.write_text('[platform]\nid = "acme"\nname = "Acme"\n'
+                   '[documents.privacy]\nname = "Privacy"\nurll = "https://acme.example/p"\n')
+    result = CliRunner().invoke(cli, ["targets", "--targets", str(bad)])
+    assert result.exit_code == 1
+    assert str(bad) in result.output
+    assert "documents.privacy.url" in result.output and "documents.privacy.urll" in result.output
