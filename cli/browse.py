@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -37,7 +38,7 @@ def documents(db: str | None, fmt: str) -> None:
     store = open_store(db)
     with store.session() as s:
         rows = query.documents(s)
-        data = [{
+        data: list[dict[str, Any]] = [{
             "slug": r.document.slug, "name": r.document.name, "platform": r.document.platform,
             "url": r.document.url, "region": r.document.region, "language": r.document.language,
             "versions": r.versions,
@@ -73,7 +74,7 @@ def history(doc: str, db: str | None, fmt: str) -> None:
         versions = query.history(s, document)
         changes = {c.new_version_id: c for c in s.query(Change).filter(
             Change.document_id == document.id)}
-        data = []
+        data: list[dict[str, Any]] = []
         for v in versions:
             row = _version_json(v)
             c = changes.get(v.id)

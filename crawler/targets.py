@@ -200,7 +200,7 @@ def parse_file(path: Path) -> list[Target]:
         if not _SLUG_RE.match(key):
             raise DeclarationError(f"{path}: documents.{key}: document keys must match {_SLUG}")
         base = _merge(decl.platform, doc)
-        common = {"platform": platform, "name": doc.name, "source": str(path)}
+        common: dict[str, Any] = {"platform": platform, "name": doc.name, "source": str(path)}
         targets.append(Target(id=f"{platform}/{key}", url=doc.url, region=doc.region, **common, **base))
         for region, variant in doc.variants.items():
             if not _SLUG_RE.match(region):

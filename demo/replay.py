@@ -97,10 +97,10 @@ def _crawl_while(sink: Callable[[Any], None], before: Callable[[int], list[Any]]
         except BaseException as exc:  # noqa: BLE001 - re-raised once the reactor stops
             failure.append(exc)
         finally:
-            reactor.stop()  # type: ignore[attr-defined]
+            reactor.stop()  # type: ignore[attr-defined,misc]
 
     reactor.callWhenRunning(rounds)  # type: ignore[attr-defined]
-    reactor.run()  # type: ignore[attr-defined]
+    reactor.run()  # type: ignore[attr-defined,misc]
     if failure:
         raise failure[0]
 

@@ -42,8 +42,7 @@ class PageServer:
 
     @property
     def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
 
     def serve(self, path: str, page: Callable[[], bytes]) -> None:
         with self._lock:
