@@ -1,13 +1,18 @@
 """Label a hunk from the rules' vocabulary, with evidence, entities and severity.
 
-A cue is *direct* when its match overlaps the words that changed, and *context* when it only
-occurs elsewhere in the changed sentence. Context cues count ``context_factor`` times their weight,
-so a sentence about AI training that gains "and messages" is still about AI training, while a
-passing mention far from the edit needs company to count.
+A cue is *direct* when its match overlaps the words that changed, *anchored* when it is direct or
+within the label's ``window`` of words from a changed word, and *context* when it only occurs
+elsewhere in the changed sentence. Anchored cues count their full weight; context cues count
+``context_factor`` times their weight and, for labels with ``anchored = true``, only when some cue
+of that label is anchored. So a sentence about AI training that gains "and messages" is still
+about AI training, while an edit to a sentence that merely names the EU or mentions consent
+somewhere else is not about regions or opt-out. Cues inside a label's ``mask`` (postal addresses,
+business parties' consents) are ignored.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from dataclasses import dataclass, field
@@ -17,6 +22,8 @@ from changes.rules import Rules, SeverityRule
 
 MAX_EVIDENCE = 3
 MAX_SENTENCE = 300
+NEGATION_CHARS = 200  # how far before a cue (within its clause) a negation is looked for
+_CLAUSE_BREAK = re.compile(r"[;:]|,\s+(?:and|but|or|while|whereas|unless|if|when)\b|\.\s")
 _WS = re.compile(r"\s+")
 
 
@@ -31,6 +38,8 @@ class Cue:
     side: str
     direct: bool
     weight: float
+    dist: int = 0  # words between the match and the nearest changed word (0: overlaps)
+    start: int = 0  # offset of the match in the side's sentence
 
 
 @dataclass
@@ -50,22 +59,49 @@ def _sentence(ctx: str) -> str:
     return s if len(s) <= MAX_SENTENCE else s[: MAX_SENTENCE - 1] + "…"
 
 
-def _overlaps(a: int, b: int, spans: list[tuple[int, int]]) -> bool:
-    return any(a < e and s < b for s, e in spans)
+_WORD = re.compile(r"\w+")
+
+
+def _distance(a: int, b: int, spans: list[tuple[int, int]], starts: list[int]) -> int:
+    """Distance in words from the match [a, b) to the nearest changed span: 0 when they overlap,
+    1 when adjacent, n + 1 when n words lie between."""
+    best = len(starts) + 1
+    for s, e in spans:
+        if a < e and s < b:
+            return 0
+        lo, hi = (b, s) if b <= s else (e, a)
+        best = min(best, 1 + bisect.bisect_left(starts, hi) - bisect.bisect_left(starts, lo))
+    return best
+
+
+@functools.lru_cache(maxsize=8)
+def _gate_literals(rules: Rules) -> tuple[str, ...]:
+    """Every literal of any pattern's gate (each is looked for once per sentence)."""
+    return tuple(sorted({lit for lab in rules.labels for p in lab.patterns for lit in (p.gate or ())}))
 
 
 @functools.lru_cache(maxsize=2048)
-def _matches(ctx: str, rules: Rules) -> tuple[tuple[str, str, float, int, int, str], ...]:
-    """All (label, pattern id, weight, start, end, phrase) matches in a sentence (cached per text)."""
-    found = []
+def _matches(ctx: str, rules: Rules) -> tuple[tuple[tuple[str, str, float, int, int, str], ...], tuple[int, ...]]:
+    """All (label, pattern id, weight, start, end, phrase) matches in a sentence outside the label's
+    mask, and the start offsets of its words (cached per text)."""
+    found: list[tuple[str, str, float, int, int, str]] = []
     low = ctx.lower()
+    present = {lit for lit in _gate_literals(rules) if lit in low}
     for label in rules.labels:
+        mine: list[tuple[str, str, float, int, int, str]] = []
         for p in label.patterns:
-            if p.gate is not None and not any(lit in low for lit in p.gate):
+            if p.gate is not None and present.isdisjoint(p.gate):
                 continue
             for m in p.regex.finditer(ctx):
-                found.append((label.name, p.id, p.weight, m.start(), m.end(), _WS.sub(" ", m.group(0)).strip()))
-    return tuple(found)
+                a, b = m.span()
+                mine.append((label.name, p.id, p.weight, a, b, " ".join(m.group(0).split())))
+        if mine and label.mask is not None:
+            masked = [m.span() for m in label.mask.finditer(ctx)]
+            if masked:
+                mine = [x for x in mine if not any(s <= x[3] and x[4] <= e for s, e in masked)]
+        found.extend(mine)
+    starts = tuple(m.start() for m in _WORD.finditer(ctx)) if found else ()
+    return tuple(found), starts
 
 
 def _cues(h: RawHunk, rules: Rules) -> list[Cue]:
@@ -73,9 +109,14 @@ def _cues(h: RawHunk, rules: Rules) -> list[Cue]:
     for name, side in (("old", h.old), ("new", h.new)):
         if not side.ctx.strip() or not side.spans:
             continue
+        found, starts = _matches(side.ctx, rules)
+        if not found:
+            continue
         sentence = _sentence(side.ctx)
-        for label, pid, weight, start, end, phrase in _matches(side.ctx, rules):
-            out.append(Cue(label, pid, phrase, sentence, name, _overlaps(start, end, side.spans), weight))
+        word_starts = list(starts)
+        for label, pid, weight, start, end, phrase in found:
+            dist = _distance(start, end, side.spans, word_starts)
+            out.append(Cue(label, pid, phrase, sentence, name, dist == 0, weight, dist, start))
     return out
 
 
@@ -95,6 +136,19 @@ def _entities(sides: list[Side], rules: Rules) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in sorted(found.items()) if v}
 
 
+def _negated(cues: list[Cue], ctx: str, rules: Rules) -> bool:
+    """Whether negations govern these cues: each has one shortly before it in the same clause
+    ("we do not use your chats to train our models"); a negation elsewhere in the sentence, or one
+    that leaves another cue unnegated ("we do not keep X; we use Y to train models"), does not count."""
+    if rules.negation is None or not cues:
+        return False
+    for c in cues:
+        before = _CLAUSE_BREAK.split(ctx[max(0, c.start - NEGATION_CHARS):c.start])[-1]
+        if not rules.negation.search(before):
+            return False
+    return True
+
+
 def classify_hunk(h: RawHunk, rules: Rules) -> Classification:
     """Labels, evidence, entities and per-label direction of one hunk."""
     result = Classification()
@@ -104,16 +158,19 @@ def classify_hunk(h: RawHunk, rules: Rules) -> Classification:
     result.any_direct = any(c.direct and c.weight >= 0.5 for c in cues)
     for label in rules.labels:
         mine = [c for c in cues if c.label == label.name]
-        direct: dict[str, float] = {}
+        anchored: dict[str, float] = {}
         context: dict[str, float] = {}
         for c in mine:
-            (direct if c.direct else context)[c.pattern] = c.weight
-        score = sum(direct.values()) + label.context_factor * sum(
-            w for k, w in context.items() if k not in direct)
+            (anchored if c.dist <= label.window else context)[c.pattern] = c.weight
+        if label.anchored and not any(c.dist == 0 or c.weight >= label.threshold
+                                      for c in mine if c.dist <= label.window):
+            continue  # no strong cue near the change and no cue in the changed words
+        score = sum(anchored.values()) + label.context_factor * sum(
+            w for k, w in context.items() if k not in anchored)
         if score < label.threshold:
             continue
         result.labels.append(label.name)
-        ordered = sorted(mine, key=lambda c: (not c.direct, -c.weight, c.side != "new"))
+        ordered = sorted(mine, key=lambda c: (c.dist, -c.weight, c.side != "new"))
         items: list[str] = []
         for c in ordered:
             item = f"{c.phrase} — {c.sentence}"
@@ -122,9 +179,9 @@ def classify_hunk(h: RawHunk, rules: Rules) -> Classification:
             if len(items) == MAX_EVIDENCE:
                 break
         result.evidence[label.name] = items
-        old_w = sum(c.weight for c in mine if c.direct and c.side == "old")
-        new_w = sum(c.weight for c in mine if c.direct and c.side == "new")
-        negated = rules.negation is not None and bool(rules.negation.search(h.new.ctx))
+        old_w = sum(c.weight for c in mine if c.dist <= label.window and c.side == "old")
+        new_w = sum(c.weight for c in mine if c.dist <= label.window and c.side == "new")
+        negated = _negated([c for c in mine if c.side == "new" and c.dist <= label.window], h.new.ctx, rules)
         if negated and h.kind != "removed":
             result.direction[label.name] = "changed"
         elif h.kind == "added" or (h.kind == "modified" and new_w > old_w):
@@ -133,7 +190,7 @@ def classify_hunk(h: RawHunk, rules: Rules) -> Classification:
             result.direction[label.name] = "removed"
         else:
             result.direction[label.name] = "changed"
-        result.direct_ids.update(c.pattern for c in mine if c.direct)
+        result.direct_ids.update(c.pattern for c in mine if c.dist <= label.window)
     if result.labels:
         result.entities = _entities([s for s in (h.new, h.old) if s.spans], rules)
     return result

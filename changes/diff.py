@@ -185,7 +185,7 @@ class _SideData:
 
 
 def _prepare(toks: list[str]) -> _SideData:
-    disp = [" " if t == "\n" else display(t) for t in toks]
+    disp = [t if t[0] not in "\n[!<" else " " if t == "\n" else display(t) for t in toks]
     line_of: list[int] = []
     lines: list[str] = []
     cur: list[str] = []

@@ -16,6 +16,9 @@ _MONTHS = {"january", "february", "march", "april", "may", "june", "july", "augu
            "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
            "sept", "oct", "nov", "dec"}
 _DATE_WORDS = {"effective", "on", "last", "revised", "updated", "modified", "as", "of", "dated", "date"}
+_MARKER_ONLY = re.compile(r"^[\s*_#>|]*(?:\(?(?:\d{1,3}(?:\.\d{1,3})*|[ivx]{1,4}|[a-z])\\?[.)]|[-+•·])?[\s*_|]*$", re.I)
+_MARKUP_RUN = re.compile(r"[\s|*_\-#>]+")
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
 _ORDINAL = re.compile(r"^\d{1,4}(?:st|nd|rd|th)?$", re.IGNORECASE)
 _TERMINAL_END = re.compile(r"[.!?][\s\"'”’)*_]*$")
 _OPEN_END = re.compile(r"[.!?:;)\]]\W*$")
@@ -45,7 +48,7 @@ def _is_date_word(w: str) -> bool:
 
 
 def _placeholder(side: Side, noise: NoiseRules) -> bool:
-    text = re.sub(r"[\s|*_\-#>]+", " ", to_display(side.raw)).strip()
+    text = _MARKUP_RUN.sub(" ", to_display(side.raw)).strip()
     return bool(text) and any(p.match(text) for p in noise.placeholder)
 
 
@@ -89,6 +92,19 @@ def _nav_menu(block: str, noise: NoiseRules) -> bool:
     return len(items) >= noise.nav_min_items and all(len(words(i)) <= 3 for i in items)
 
 
+def _menu(side: Side, noise: NoiseRules) -> bool:
+    """The change adds or removes whole lines that together form a menu (a nav bar or a language
+    list): one line of many short items, or many lines of one short item each. Menus are noise
+    even when an item names a country or says "Unsubscribe"."""
+    if side.prefix.strip() or side.suffix.strip() or not side.blocks:
+        return False
+    short = [len(words(b)) <= 3 and not _PERIOD_END.search(to_display(b).strip(" *_#|")) for b in side.blocks]
+    if len(side.blocks) >= noise.nav_min_items and sum(short) >= 0.9 * len(short):
+        return all(_nav_menu(b, noise) or len(words(b)) <= noise.label_line_max_words + 2
+                   for b in side.blocks)
+    return all(_nav_menu(b, noise) for b in side.blocks)
+
+
 def _label_lines(side: Side, noise: NoiseRules) -> bool:
     """The change adds or removes whole short lines that read like UI labels, not sentences."""
     if side.prefix.strip() or side.suffix.strip() or not side.blocks:
@@ -118,6 +134,8 @@ def _judge_form(h: RawHunk, noise: NoiseRules) -> tuple[bool, str]:
         return False, "formatting only (whitespace, quotes, case, list markers, links, tracking, timestamps)"
     if _placeholder(h.old, noise) or _placeholder(h.new, noise):
         return False, "rendering placeholder"
+    if _MARKER_ONLY.match(to_display(h.old.raw)) and _MARKER_ONLY.match(to_display(h.new.raw)):
+        return False, "list numbering only"
     return True, ""
 
 
@@ -132,6 +150,8 @@ def judge(h: RawHunk, has_cues: bool, has_direct: bool, noise: NoiseRules) -> tu
     if h.old.raw and _announcement(h.old.raw, noise) and not _announcement(h.new.raw, noise):
         if h.kind == "removed" or all(_is_date_word(w) for w in words(h.new.raw)):
             return False, "update announcement removed"
+    if h.kind in ("added", "removed") and _menu(h.new if h.kind == "added" else h.old, noise):
+        return False, "navigation menu"
     if has_direct:
         return True, ""
     if _typo(h.old, h.new, noise):
@@ -139,7 +159,8 @@ def judge(h: RawHunk, has_cues: bool, has_direct: bool, noise: NoiseRules) -> tu
     ow, nw = words(h.old.raw), words(h.new.raw)
     if ow + nw and all(_is_date_word(w) for w in ow + nw):
         ctx = words(h.new.ctx or h.old.ctx)
-        if len(ctx) <= 20 or _REVISION.search(h.new.ctx or h.old.ctx):
+        if len(ctx) <= 20 and any(w.lower() in _MONTHS or _YEAR.match(w) for w in ctx) \
+                or _REVISION.search(h.new.ctx or h.old.ctx):
             return False, "revision date only"
     if has_cues:
         return True, ""

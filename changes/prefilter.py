@@ -60,6 +60,9 @@ def _group_end(source: str) -> int:
 def _branch(source: str) -> set[str] | None:
     while source.startswith("\\b"):
         source = source[2:]
+    if source.startswith("(?="):  # a leading lookahead (e.g. a first-letter class) consumes nothing
+        end = _group_end(source)
+        return None if end < 0 else _branch(source[end + 1:])
     head = re.match(r"\((?:\?:|\?P<\w+>)?", source)
     if head and not source.startswith("(?=") and not source.startswith("(?!") and not source.startswith("(?<"):
         end = _group_end(source)

@@ -49,6 +49,9 @@ class Label:
     context_factor: float
     contract: bool
     patterns: tuple[Pattern, ...]
+    window: int = 0                        # cues within this many words of a changed word are anchored
+    anchored: bool = False                 # sentence context counts only when a cue is anchored
+    mask: re.Pattern[str] | None = None    # cues inside a match of this are ignored (addresses, ...)
 
 
 @dataclass(frozen=True)
@@ -126,8 +129,8 @@ def parse_labels(data: dict[str, Any]) -> tuple[Label, ...]:
     labels = []
     for name, table in data["labels"].items():
         where = f"labels.{name}"
-        _check_keys(where, table, {"description", "threshold", "context_factor", "contract", "patterns"},
-                    {"threshold", "patterns"})
+        _check_keys(where, table, {"description", "threshold", "context_factor", "contract", "patterns",
+                                   "window", "anchored", "mask"}, {"threshold", "patterns"})
         seen: set[str] = set()
         patterns = []
         for i, p in enumerate(table["patterns"]):
@@ -141,9 +144,14 @@ def parse_labels(data: dict[str, Any]) -> tuple[Label, ...]:
             patterns.append(Pattern(p["id"], _compile(f"{where}.{p['id']}", p["regex"],
                                                       bool(p.get("case_sensitive", False))),
                                     float(p["weight"]), literals(p["regex"]), _gate(literals(p["regex"]))))
+        masks = [str(m) for m in table.get("mask", [])]
+        mask = _compile(f"{where}.mask", "|".join(f"(?:{m})" for m in masks), True) if masks else None
+        window = int(table.get("window", 0))
+        if window < 0:
+            raise RulesError(f"{where}: window must be >= 0")
         labels.append(Label(name, str(table.get("description", "")), float(table["threshold"]),
                             float(table.get("context_factor", 0.5)), bool(table.get("contract", False)),
-                            tuple(patterns)))
+                            tuple(patterns), window, bool(table.get("anchored", False)), mask))
     return tuple(sorted(labels, key=lambda lab: lab.name))
 
 

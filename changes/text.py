@@ -74,6 +74,8 @@ def canonical_url(url: str, noise: NoiseRules) -> str:
 
 def to_display(text: str) -> str:
     """Markdown to plain reading text: links become their text, tags become spaces."""
+    if "[" not in text and "<" not in text:
+        return text
     text = LINK.sub(lambda m: m.group(2), text)
     return _TAG.sub(" ", _BR.sub(" ", text))
 
@@ -97,6 +99,9 @@ def _norm_cached(text: str, noise: NoiseRules) -> str:
     return "".join(_KEEP.findall(text.lower().replace("'", "").replace("’", "").replace("‘", "")))
 
 
+_WORDS = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
 def words(text: str) -> list[str]:
     """Alphanumeric words of a text (for counts and typo checks)."""
-    return re.findall(r"[^\W_]+(?:['’][^\W_]+)*", to_display(text))
+    return _WORDS.findall(to_display(text))

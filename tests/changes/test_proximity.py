@@ -1,0 +1,45 @@
+"""Labels come from the change (its words and a small window), not from the rest of its sentence."""
+
+from __future__ import annotations
+
+from changes import compare
+
+
+def test_edit_elsewhere_in_a_region_and_choice_sentence_gets_neither_label() -> None:
+    r = compare("Customers in the EU can opt out in Settings, and support replies within 30 days.",
+                "Customers in the EU can opt out in Settings, and support replies within 14 days.")
+    assert r.material and r.labels == []
+
+
+def test_typo_in_such_a_sentence_is_not_material() -> None:
+    r = compare("Customers in the EU can opt out in Settings at any tme.",
+                "Customers in the EU can opt out in Settings at any time.")
+    assert not r.material and r.labels == []
+
+
+def test_region_added_is_regions() -> None:
+    assert "regions" in compare("Customers can opt out in Settings.",
+                                "Customers in the EU can opt out in Settings.").labels
+
+
+def test_opt_out_added_is_opt_out() -> None:
+    r = compare("You can manage your data.", "You can manage your data, and you can opt out at any time.")
+    assert r.labels == ["opt_out"]
+
+
+def test_address_naming_a_country_is_not_regions() -> None:
+    r = compare("Write to Example Ltd, 1 Main Street, Dublin 2, Ireland, if you live outside the United States.",
+                "Write to Example Ltd, 5 Harbour Road, Dublin 4, Ireland, if you live outside the United States.")
+    assert r.material and r.labels == []
+
+
+def test_business_parties_consents_are_not_opt_out() -> None:
+    r = compare("Customer will obtain all rights and consents needed.",
+                "Customer will obtain all rights, licences and consents needed for its Affiliates.")
+    assert r.labels == []
+
+
+def test_negation_of_one_clause_does_not_hide_training_added_in_another() -> None:
+    r = compare("We retain prompts for 28 days.",
+                "We do not retain prompts for Business users; for Free users we may use prompts to train our models.")
+    assert r.labels == ["ai_training"] and r.severity == "high"
