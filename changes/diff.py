@@ -166,25 +166,32 @@ def _side_tokens(blocks: list[Block], idx: list[int]) -> tuple[list[str], list[i
     return toks, owner
 
 
-def _is_boundary(toks: list[str], k: int) -> bool:
-    """Whether token k ends a sentence (terminal punctuation before a space or line end)."""
-    t = toks[k]
-    if t == "\n" or (t.startswith("<") and t[1:3].lower() == "br"):
-        return True
-    return t in _TERMINAL and (k + 1 >= len(toks) or toks[k + 1] in (" ", "\n"))
+def _boundaries(toks: list[str]) -> list[bool]:
+    """For each token, whether it ends a sentence: a line end, a <br>, or terminal punctuation
+    before a space or line end (computed once per side of a region)."""
+    n = len(toks)
+    out = [False] * n
+    for k, t in enumerate(toks):
+        if t == "\n" or (t[:1] == "<" and t[1:3].lower() == "br"):
+            out[k] = True
+        elif t in _TERMINAL:
+            out[k] = k + 1 >= n or toks[k + 1] in (" ", "\n")
+    return out
 
 
 @dataclass
 class _SideData:
-    """Per-region precomputation for one side: tokens, their display text, line of each token."""
+    """Per-region precomputation for one side: tokens, their display text, line of each token,
+    sentence ends."""
 
     toks: list[str]
     disp: list[str]
     line_of: list[int]
     lines: list[str]
+    bound: list[bool]
 
 
-def _prepare(toks: list[str]) -> _SideData:
+def _prepare(toks: list[str], bound: list[bool]) -> _SideData:
     disp = [t if t[0] not in "\n[!<" else " " if t == "\n" else display(t) for t in toks]
     line_of: list[int] = []
     lines: list[str] = []
@@ -197,15 +204,15 @@ def _prepare(toks: list[str]) -> _SideData:
         else:
             cur.append(t)
     lines.append("".join(cur))
-    return _SideData(toks, disp, line_of, lines)
+    return _SideData(toks, disp, line_of, lines, bound)
 
 
 def _side(d: _SideData, start: int, end: int, changed: set[int]) -> Side:
     """Build one side of a hunk for the token range [start, end) of a region."""
-    toks = d.toks
+    toks, bound = d.toks, d.bound
     lo = start
     steps = 0
-    while lo > 0 and steps < CONTEXT_MAX_TOKENS and not _is_boundary(toks, lo - 1):
+    while lo > 0 and steps < CONTEXT_MAX_TOKENS and not bound[lo - 1]:
         lo -= 1
         steps += 1
     hi = end
@@ -213,7 +220,7 @@ def _side(d: _SideData, start: int, end: int, changed: set[int]) -> Side:
     while hi < len(toks) and steps < CONTEXT_MAX_TOKENS:
         hi += 1
         steps += 1
-        if _is_boundary(toks, hi - 1):
+        if bound[hi - 1]:
             break
     spans: list[tuple[int, int]] = []
     pos = 0
@@ -258,20 +265,21 @@ def _section(blocks: list[Block], owner: list[int], pos: int) -> str:
     return b.section
 
 
-def _units(toks: list[str]) -> list[tuple[int, int]]:
+def _units(bound: list[bool]) -> list[tuple[int, int]]:
     """Sentence units of a token list as (start, end) ranges, for the coarse pass of the word diff."""
     units: list[tuple[int, int]] = []
     s = 0
-    for k in range(len(toks)):
-        if _is_boundary(toks, k):
+    for k, end in enumerate(bound):
+        if end:
             units.append((s, k + 1))
             s = k + 1
-    if s < len(toks):
-        units.append((s, len(toks)))
+    if s < len(bound):
+        units.append((s, len(bound)))
     return units
 
 
-def _token_diffs(a: list[str], b: list[str], codec: _Codec) -> list[tuple[int, str]]:
+def _token_diffs(a: list[str], b: list[str], bound_a: list[bool], bound_b: list[bool],
+                 codec: _Codec) -> list[tuple[int, str]]:
     """Token diff in diff-match-patch form (ops over token codes), sentence units first.
 
     Diffing sentences first, then the tokens of each changed run, keeps diff-match-patch's bisection
@@ -281,7 +289,7 @@ def _token_diffs(a: list[str], b: list[str], codec: _Codec) -> list[tuple[int, s
     ca_all, cb_all = codec.encode(a), codec.encode(b)
     if len(a) + len(b) <= DIRECT_DIFF_MAX_TOKENS:
         return dmp_diff(ca_all, cb_all, semantic=True)
-    ua, ub = _units(a), _units(b)
+    ua, ub = _units(bound_a), _units(bound_b)
     unit_codec = _Codec()
     dmp = _dmp(0)
     coarse = dmp_diff(unit_codec.encode([ca_all[x:y] for x, y in ua]),
@@ -326,7 +334,8 @@ def _word_hunks(old: list[Block], new: list[Block], dels: list[int], ins: list[i
                 codec: _Codec) -> list[RawHunk]:
     a, a_owner = _side_tokens(old, dels)
     b, b_owner = _side_tokens(new, ins)
-    diffs = _token_diffs(a, b, codec)
+    bound_a, bound_b = _boundaries(a), _boundaries(b)
+    diffs = _token_diffs(a, b, bound_a, bound_b, codec)
     segs: list[tuple[int, int, int, int, int]] = []  # op, i1, i2, j1, j2
     i = j = 0
     for op, chars in diffs:
@@ -356,7 +365,7 @@ def _word_hunks(old: list[Block], new: list[Block], dels: list[int], ins: list[i
     if cur:
         clusters.append(cur)
     hunks = []
-    da, db = _prepare(a), _prepare(b)
+    da, db = _prepare(a, bound_a), _prepare(b, bound_b)
     for cl in clusters:
         while cl and cl[-1][0] == 0:
             cl.pop()
