@@ -57,7 +57,7 @@ def _group_end(source: str) -> int:
     return -1
 
 
-def _branch(source: str) -> set[str] | None:
+def _branch(source: str) -> set[str] | frozenset[str] | None:
     while source.startswith("\\b"):
         source = source[2:]
     if source.startswith("(?="):  # a leading lookahead (e.g. a first-letter class) consumes nothing
