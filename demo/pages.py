@@ -1,6 +1,6 @@
 """The recorded history the demo replays: which recorded page each declared document serves, when.
 
-Markdown versions (Open Terms Archive, see fixtures/corpus/README.md) are rendered to HTML inside
+Markdown versions (Open Terms Archive, see fixtures/devset/README.md) are rendered to HTML inside
 a LinkedIn-like page whose volatile markup (``data-call-tree-id``, ``section-<epoch>`` ids, a
 nonce) changes on every request, as LinkedIn's does. Raw HTML snapshots (fixtures/html/bursts/)
 are served byte for byte. Only wording changes may become versions.
@@ -8,6 +8,7 @@ are served byte for byte. Only wording changes may become versions.
 
 from __future__ import annotations
 
+import gzip
 import html
 import secrets
 import time
@@ -19,7 +20,31 @@ from pathlib import Path
 import markdown
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-VERSIONS = FIXTURES / "corpus" / "linkedin" / "versions"
+VERSIONS = FIXTURES / "devset" / "versions"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One recorded file: a gzipped Markdown version or a raw HTML snapshot."""
+
+    when: datetime
+    name: str
+    path: Path
+
+    def text(self) -> str:
+        return gzip.decompress(self.path.read_bytes()).decode("utf-8")
+
+
+def recorded(folder: Path, since: str = "") -> list[Recorded]:
+    """The recorded files of a folder (``*.md.gz`` versions or ``*.html`` snapshots), oldest first."""
+    files = [f for f in folder.iterdir() if f.name.endswith((".md.gz", ".html"))]
+    out = [Recorded(recorded_at(f), f.name.split(".")[0], f) for f in files]
+    return sorted((r for r in out if r.name >= since), key=lambda r: r.when)
+
+
+def recorded_versions(collection: str, document: str) -> list[Recorded]:
+    """Open Terms Archive's recorded Markdown versions of one LinkedIn document."""
+    return recorded(VERSIONS / collection / document)
 
 
 @dataclass(frozen=True)
@@ -31,9 +56,8 @@ class Source:
     title: str
     since: str = ""
 
-    def files(self) -> list[Path]:
-        return sorted(f for f in self.folder.iterdir()
-                      if f.suffix in (".md", ".html") and f.name >= self.since)
+    def files(self) -> list[Recorded]:
+        return recorded(self.folder, self.since)
 
 
 SOURCES = (
@@ -53,23 +77,26 @@ SOURCES = (
 
 @dataclass(frozen=True)
 class Step:
-    """At ``when``, the document ``source.target_id`` starts serving ``file``."""
+    """At ``file.when``, the document ``source.target_id`` starts serving ``file``."""
 
-    when: datetime
     source: Source
-    file: Path
+    file: Recorded
+
+    @property
+    def when(self) -> datetime:
+        return self.file.when
 
     def page(self) -> Callable[[], bytes]:
-        if self.file.suffix == ".html":
-            body = self.file.read_bytes()
+        if self.file.path.suffix == ".html":
+            body = self.file.path.read_bytes()
             return lambda: body
-        text = self.file.read_text(encoding="utf-8")
+        text = self.file.text()
         return lambda: render(self.source.title, text)
 
 
 def recorded_at(path: Path) -> datetime:
     """The time in a recorded file's name: ``YYYY-MM-DD[_HHMM]`` or ``YYYY-MM-DDTHHMMSS`` (UTC)."""
-    stem = path.stem
+    stem = path.name.split(".")[0]
     if "T" in stem:
         return datetime.strptime(stem, "%Y-%m-%dT%H%M%S").replace(tzinfo=timezone.utc)
     day, _, hhmm = stem.partition("_")
@@ -81,7 +108,7 @@ def recorded_at(path: Path) -> datetime:
 
 def steps(sources: tuple[Source, ...] = SOURCES) -> list[Step]:
     """Every recorded file of every source, in date order."""
-    out = [Step(recorded_at(f), src, f) for src in sources for f in src.files()]
+    out = [Step(src, f) for src in sources for f in src.files()]
     return sorted(out, key=lambda s: (s.when, s.source.target_id))
 
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 
-CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "corpus" / "linkedin" / "versions"
+from demo.pages import Recorded, recorded_versions
 
 
 @dataclass(frozen=True)
@@ -42,19 +41,9 @@ class Fetch:
     duration_ms: int = 5
 
 
-def corpus_versions(collection: str, document: str) -> list[tuple[datetime, Path]]:
-    """The recorded versions of one corpus document, in file-name (recording date) order."""
-    out = []
-    for path in sorted((CORPUS / collection / document).glob("*.md")):
-        stem = path.stem
-        day, _, hhmm = stem.partition("_")
-        dt = datetime.fromisoformat(day).replace(tzinfo=timezone.utc)
-        if hhmm:
-            dt = dt.replace(hour=int(hhmm[:2]), minute=int(hhmm[2:]))
-        else:
-            dt = dt.replace(hour=6)
-        out.append((dt, path))
-    return out
+def corpus_versions(collection: str, document: str) -> list[Recorded]:
+    """The recorded versions of one corpus document (fixtures/devset), oldest first."""
+    return recorded_versions(collection, document)
 
 
 def fetched(target: Target, when: datetime, text: str) -> Fetch:

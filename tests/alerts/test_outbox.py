@@ -22,8 +22,8 @@ EVIDENCE = "develop and train artificial intelligence (AI) models"
 
 
 def _versions(*days: str) -> list[tuple[Any, str]]:
-    found = {when.date().isoformat(): (when, path) for when, path in corpus_versions("contrib", "privacy-policy")}
-    return [(found[d][0], found[d][1].read_text(encoding="utf-8")) for d in days]
+    found = {r.name: r for r in corpus_versions("contrib", "privacy-policy")}
+    return [(found[d].when, found[d].text()) for d in days]
 
 
 def _routes(receiver: Receiver) -> dict[str, Any]:

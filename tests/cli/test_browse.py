@@ -16,8 +16,8 @@ PICK = ("2024-08-01", "2024-09-19", "2025-04-01")
 
 @pytest.fixture
 def db(db_url: str) -> str:
-    steps = [(when, path.read_text(encoding="utf-8"))
-             for when, path in corpus_versions("contrib", "privacy-policy") if path.stem in PICK]
+    steps = [(r.when, r.text()) for r in corpus_versions("contrib", "privacy-policy")
+             if r.name in PICK]
     replay(Store(db_url), Target(), steps)
     return db_url
 

@@ -29,9 +29,8 @@ T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
 def linkedin_steps(days: tuple[str, ...] | None = None) -> list[tuple[datetime, str]]:
     """(time, text) of the recorded LinkedIn versions, all or those recorded on ``days``."""
-    return [(dt, path.read_text(encoding="utf-8"))
-            for dt, path in corpus_versions("contrib", "privacy-policy")
-            if days is None or path.stem in days]
+    return [(r.when, r.text()) for r in corpus_versions("contrib", "privacy-policy")
+            if days is None or r.name in days]
 
 
 def xss_steps() -> list[tuple[datetime, str]]:
