@@ -35,6 +35,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from crawler.run import install_reactor
 from daemon.locks import LockHeld, lock_for
 from daemon.schedules import ScheduleConfig, expression, jitter_cap, period, trigger
 
@@ -42,7 +43,6 @@ log = logging.getLogger("policywatch.daemon")
 
 JOB_PREFIX = "check:"
 JOBS_TABLE = "apscheduler_jobs"
-ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOCK_RETRY_SECONDS = 5.0
 ABANDON_WAIT = 2.0
 HEARTBEAT_SECONDS = 30.0
@@ -62,17 +62,6 @@ def check_job(target_id: str) -> None:
         log.warning("job for document=%s fired with no daemon running; ignored", target_id)
         return
     daemon.reactor.callFromThread(daemon.enqueue, target_id)
-
-
-def install_reactor() -> Any:
-    """Install Scrapy's default (asyncio) reactor if none is installed yet; return the reactor."""
-    if "twisted.internet.reactor" not in sys.modules:
-        from scrapy.utils.reactor import install_reactor as install
-
-        install(ASYNCIO_REACTOR)
-    from twisted.internet import reactor
-
-    return reactor
 
 
 def job_id(target_id: str) -> str:

@@ -51,12 +51,13 @@ def main() -> int:
         logging.getLogger("alerts").setLevel(logging.WARNING)
 
     import scheduler
+    from crawler.run import install_reactor
     from crawler.targets import Target
     from daemon.schedules import ScheduleConfig
     from store import Store
     from tests.httpserver import PolicyTestServer, read_page
 
-    reactor = scheduler.install_reactor()
+    reactor = install_reactor()
     tmp = tempfile.TemporaryDirectory(prefix="pw-soak-")
     store = Store(args.db or f"sqlite:///{tmp.name}/soak.db")
     server = PolicyTestServer().start()

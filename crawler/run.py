@@ -45,6 +45,20 @@ def make_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
     return settings
 
 
+def install_reactor(settings: Settings | None = None) -> Any:
+    """Install the reactor Scrapy's settings name (once per process) and return it: a long-lived
+    process that runs :func:`crawl_deferred` calls this before importing the reactor."""
+    import sys
+
+    if "twisted.internet.reactor" not in sys.modules:
+        from scrapy.utils.reactor import install_reactor as install
+
+        install((settings or make_settings())["TWISTED_REACTOR"])
+    from twisted.internet import reactor
+
+    return reactor
+
+
 def _spider_kwargs(targets: Sequence[Target], validators: Validators | None) -> dict[str, Any]:
     return {"targets": list(targets), "validators": dict(validators or {})}
 

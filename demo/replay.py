@@ -75,14 +75,12 @@ def _crawl_while(sink: Callable[[Any], None], before: Callable[[int], list[Any]]
     """Crawl round after round in one reactor (it cannot restart): round i crawls the targets
     ``before(i)`` returns, until it returns none."""
     from scrapy.crawler import CrawlerRunner
-    from scrapy.utils.reactor import install_reactor
+    from twisted.internet import defer
 
-    from crawler.run import FAST_SETTINGS, crawl_deferred, make_settings
+    from crawler.run import FAST_SETTINGS, crawl_deferred, install_reactor, make_settings
 
     settings = make_settings(FAST_SETTINGS)  # loopback: no politeness delays
-    if settings.get("TWISTED_REACTOR"):
-        install_reactor(settings["TWISTED_REACTOR"])
-    from twisted.internet import defer, reactor
+    reactor = install_reactor(settings)
 
     runner = CrawlerRunner(settings)
     failure: list[BaseException] = []
@@ -97,10 +95,10 @@ def _crawl_while(sink: Callable[[Any], None], before: Callable[[int], list[Any]]
         except BaseException as exc:  # noqa: BLE001 - re-raised once the reactor stops
             failure.append(exc)
         finally:
-            reactor.stop()  # type: ignore[attr-defined,misc]
+            reactor.stop()
 
-    reactor.callWhenRunning(rounds)  # type: ignore[attr-defined]
-    reactor.run()  # type: ignore[attr-defined,misc]
+    reactor.callWhenRunning(rounds)
+    reactor.run()
     if failure:
         raise failure[0]
 

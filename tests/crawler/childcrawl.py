@@ -80,14 +80,12 @@ def run_crawl(
 def _child_rounds(targets_json: list[str], rounds: int, settings: dict[str, Any], out: str) -> None:
     """Run ``rounds`` crawls one after another in one reactor, as the daemon does."""
     from scrapy.crawler import CrawlerRunner
-    from scrapy.utils.reactor import install_reactor
     from twisted.internet import defer
 
-    from crawler.run import FAST_SETTINGS, crawl_deferred, make_settings
+    from crawler.run import FAST_SETTINGS, crawl_deferred, install_reactor, make_settings
 
     merged = make_settings({**FAST_SETTINGS, **TEST_SETTINGS, **settings})
-    install_reactor(merged["TWISTED_REACTOR"])
-    from twisted.internet import reactor
+    reactor = install_reactor(merged)
 
     targets = [Target.model_validate_json(j) for j in targets_json]
     runner = CrawlerRunner(merged)
