@@ -3,7 +3,9 @@
 Usage: python bench/classify_eval.py [--verbose]
 
 Reads fixtures/devset/pairs.jsonl (real LinkedIn version pairs, gold reviewed against LABELS.md) and
-fixtures/classify/other_platforms.jsonl (synthetic snippets in other platforms' style).
+fixtures/classify/other_platforms.jsonl (synthetic snippets in other platforms' style) and
+fixtures/field/pairs.jsonl (real passages of other platforms' policy changes; misclassified rows are
+always listed).
 Label metrics use English, non-rewrite pairs; `material` uses every pair except archive URL switches,
 which are reported separately (a pure two-text function cannot know the archive switched URL).
 """
@@ -101,6 +103,23 @@ def main() -> None:
     synth = load_jsonl(ROOT / "fixtures/classify/other_platforms.jsonl")
     score(synth, lambda row: compare(row["old"], row["new"]),
           "other platforms (synthetic, fixtures/classify)", args.verbose)
+
+    field = load_jsonl(ROOT / "fixtures/field/pairs.jsonl")
+    field_cache: dict[str, object] = {}
+
+    def predict_field(row: dict):
+        if row["id"] not in field_cache:
+            field_cache[row["id"]] = compare(row["old"], row["new"])
+        return field_cache[row["id"]]
+
+    score(field, predict_field, "other platforms (real field passages, fixtures/field)", True)
+    print("misclassified field rows (gold -> predicted):")
+    for row in field:
+        res = predict_field(row)
+        gold = (row["material"], sorted(row["labels"]))
+        got = (res.material, sorted(res.labels))
+        if gold != got:
+            print(f"    {row['id']}: material {gold[0]}->{got[0]} labels {gold[1]}->{got[1]}")
 
 
 if __name__ == "__main__":
