@@ -28,7 +28,6 @@ _TAG = re.compile(r"<[^<>\n]{1,200}>")
 _URL = re.compile(r"https?://[^\s<>()\[\]]+")
 _LIST_MARKER = re.compile(r"(?m)^\s*(?:[-*+•·>]+|\d+(?:\\?\.\d+)*\\?[.)]|\(?[a-zA-Z]\)|[ivxIVX]+\\?\.)\s+")
 _KEEP = re.compile(r"[^\W_]+|[$€£%@]")
-_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
 def clean(text: str) -> str:
@@ -72,12 +71,17 @@ def canonical_url(url: str, noise: NoiseRules) -> str:
     return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path.rstrip("/"), query, parts.fragment))
 
 
+def _link_text(m: re.Match[str]) -> str:
+    return m.group(2)
+
+
 def to_display(text: str) -> str:
     """Markdown to plain reading text: links become their text, tags become spaces."""
     if "[" not in text and "<" not in text:
         return text
-    text = LINK.sub(lambda m: m.group(2), text)
-    return _TAG.sub(" ", _BR.sub(" ", text))
+    if "[" in text:
+        text = LINK.sub(_link_text, text)
+    return _TAG.sub(" ", text) if "<" in text else text  # <br> is a tag too: a space
 
 
 def norm(text: str, noise: NoiseRules) -> str:
