@@ -5,7 +5,7 @@ from __future__ import annotations
 from changes.classify import classify_hunk, severity
 from changes.diff import diff_blocks
 from changes.model import CONTRACT_LABELS, SEVERITY_ORDER, ChangeResult, Hunk
-from changes.noise import formatting_only, judge
+from changes.noise import formatting_only, judge_content
 from changes.rules import Rules, load_rules
 from changes.structure import parse_blocks
 
@@ -15,7 +15,7 @@ STUB_NOTE = "capture failure: one version is empty or a stub"
 
 def _stub(old: str, new: str, rules: Rules) -> bool:
     """One side is empty or a tiny capture (sign-up wall) of what the other side holds."""
-    a, b = len("".join(old.split())), len("".join(new.split()))
+    a, b = sum(map(len, old.split())), sum(map(len, new.split()))  # non-whitespace characters
     return max(a, b) >= rules.noise.stub_min_chars and min(a, b) < rules.noise.stub_ratio * max(a, b)
 
 
@@ -35,7 +35,8 @@ def compare(old_text: str, new_text: str, rules: Rules | None = None) -> ChangeR
             hunks.append(Hunk(raw.section, raw.kind, raw.old.raw, raw.new.raw, material=False, note=form))
             continue
         cl = classify_hunk(raw, rules)
-        material, note = judge(raw, bool(cl.labels), cl.any_direct, rules.noise)
+        # formatting_only gave '': judge's form checks would pass again, so only its content checks run
+        material, note = judge_content(raw, bool(cl.labels), cl.any_direct, rules.noise)
         hunk = Hunk(raw.section, raw.kind, raw.old.raw, raw.new.raw, material=material, note=note)
         if material:
             hunk.labels, hunk.evidence, hunk.entities = sorted(cl.labels), cl.evidence, cl.entities

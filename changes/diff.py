@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -31,6 +32,8 @@ EDGE_TOKENS = 40           # how much of the block before/after a change the noi
 WORD_DIFF_MAX_TOKENS = 1500
 DIRECT_DIFF_MAX_TOKENS = 3000  # smaller regions are diffed token by token in one pass  # larger changed runs are reported as one removal plus one addition
 _TERMINAL = {".", "!", "?"}
+_SPACE_NL = (" ", "\n")
+_SPECIAL_FIRST = "\n[!<"  # first characters of tokens whose display text differs from the token
 
 
 @dataclass
@@ -62,17 +65,14 @@ class _Codec:
         self.index: dict[str, str] = {}
 
     def encode(self, items: Sequence[str]) -> str:
-        out = []
-        for item in items:
-            ch = self.index.get(item)
-            if ch is None:
-                n = len(self.index) + 0x100
+        index = self.index
+        for item in dict.fromkeys(items):  # new items get codes in order of first appearance
+            if item not in index:
+                n = len(index) + 0x100
                 if n >= 0xD800:
                     n += 0x800  # skip surrogates
-                ch = chr(n)
-                self.index[item] = ch
-            out.append(ch)
-        return "".join(out)
+                index[item] = chr(n)
+        return "".join(map(index.__getitem__, items))
 
 
 def _dmp(timeout: float) -> diff_match_patch:
@@ -153,58 +153,63 @@ def _moves(regions: list[tuple[list[int], list[int]]], old: list[Block], new: li
     return pairs
 
 
-def _side_tokens(blocks: list[Block], idx: list[int]) -> tuple[list[str], list[int]]:
+def _side_tokens(blocks: list[Block], idx: list[int]) -> tuple[list[str], list[int], list[int]]:
+    """Tokens of the blocks `idx` joined by line-break tokens, the block owning each token, and the
+    positions of the line-break tokens."""
     toks: list[str] = []
     owner: list[int] = []
+    nl: list[int] = []
     for n, b in enumerate(idx):
         if n:
+            nl.append(len(toks))
             toks.append("\n")
             owner.append(b)
-        t = tokenize(blocks[b].text)
+        text = blocks[b].text
+        t = tokenize(text)
+        if "\n" in text:  # only for hand-made blocks: parsed blocks are single lines
+            base = len(toks)
+            nl.extend(base + k for k, x in enumerate(t) if x == "\n")
         toks.extend(t)
         owner.extend([b] * len(t))
-    return toks, owner
+    return toks, owner, nl
 
 
 def _boundaries(toks: list[str]) -> list[bool]:
     """For each token, whether it ends a sentence: a line end, a <br>, or terminal punctuation
     before a space or line end (computed once per side of a region)."""
-    n = len(toks)
-    out = [False] * n
-    for k, t in enumerate(toks):
-        if t == "\n" or (t[:1] == "<" and t[1:3].lower() == "br"):
-            out[k] = True
-        elif t in _TERMINAL:
-            out[k] = k + 1 >= n or toks[k + 1] in (" ", "\n")
-    return out
+    nxt = toks[1:]
+    nxt.append("\n")  # the last token is followed by the end: like a line end
+    return [t == "\n" or (t in _TERMINAL and u in _SPACE_NL) or (t[0] == "<" and t[1:3].lower() == "br")
+            for t, u in zip(toks, nxt)]
 
 
 @dataclass
 class _SideData:
-    """Per-region precomputation for one side: tokens, their display text, line of each token,
-    sentence ends."""
+    """Per-region data for one side: tokens, sentence ends, positions of the line-break tokens
+    (line k of the region runs from after the (k-1)-th to the k-th), and the lines' text built on
+    demand."""
 
     toks: list[str]
-    disp: list[str]
-    line_of: list[int]
-    lines: list[str]
     bound: list[bool]
+    nl: list[int]
+    lines: dict[int, str] = field(default_factory=dict)
+
+    def line_of(self, k: int) -> int:
+        """The line of token k (a line-break token belongs to the line it ends)."""
+        return bisect_left(self.nl, k)
+
+    def line(self, k: int) -> str:
+        text = self.lines.get(k)
+        if text is None:
+            nl = self.nl
+            text = "".join(self.toks[nl[k - 1] + 1 if k else 0:nl[k] if k < len(nl) else len(self.toks)])
+            self.lines[k] = text
+        return text
 
 
-def _prepare(toks: list[str], bound: list[bool]) -> _SideData:
-    disp = [t if t[0] not in "\n[!<" else " " if t == "\n" else display(t) for t in toks]
-    line_of: list[int] = []
-    lines: list[str] = []
-    cur: list[str] = []
-    for t in toks:
-        line_of.append(len(lines))
-        if t == "\n":
-            lines.append("".join(cur))
-            cur = []
-        else:
-            cur.append(t)
-    lines.append("".join(cur))
-    return _SideData(toks, disp, line_of, lines, bound)
+def _display(toks: list[str]) -> list[str]:
+    """What a reader sees for each token (see :func:`display`); a line break reads as a space."""
+    return [t if t[0] not in _SPECIAL_FIRST else " " if t == "\n" else display(t) for t in toks]
 
 
 def _side(d: _SideData, start: int, end: int, changed: set[int]) -> Side:
@@ -222,35 +227,37 @@ def _side(d: _SideData, start: int, end: int, changed: set[int]) -> Side:
         steps += 1
         if bound[hi - 1]:
             break
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    disp = d.disp
-    for k in range(lo, hi):
-        n = len(disp[k])
-        if k in changed and disp[k].strip():
-            if spans and spans[-1][1] >= pos - 1:
-                spans[-1] = (spans[-1][0], pos + n)  # merge with the previous changed word
-            else:
-                spans.append((pos, pos + n))
-        pos += n
     bstart = start
     while bstart > 0 and toks[bstart - 1] != "\n" and start - bstart < EDGE_TOKENS:
         bstart -= 1
     bend = end
     while bend < len(toks) and toks[bend] != "\n" and bend - end < EDGE_TOKENS:
         bend += 1
+    base = min(lo, bstart)  # display text only of the tokens this side shows
+    disp = _display(toks[base:max(hi, bend)])
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for k in range(lo, hi):
+        t = disp[k - base]
+        n = len(t)
+        if k in changed and t.strip():
+            if spans and spans[-1][1] >= pos - 1:
+                spans[-1] = (spans[-1][0], pos + n)  # merge with the previous changed word
+            else:
+                spans.append((pos, pos + n))
+        pos += n
     if toks:
-        first = d.line_of[min(start, len(toks) - 1)]
-        last = d.line_of[max(min(end, len(toks)) - 1, 0)] if end > start else first
-        blocks = [x for x in d.lines[first:last + 1] if x.strip()]
+        first = d.line_of(min(start, len(toks) - 1))
+        last = d.line_of(max(min(end, len(toks)) - 1, 0)) if end > start else first
+        blocks = [x for x in map(d.line, range(first, last + 1)) if x.strip()]
     else:
         blocks = []
     return Side(
         raw="".join(toks[start:end]).strip(),
-        ctx="".join(disp[lo:hi]),
+        ctx="".join(disp[lo - base:hi - base]),
         spans=spans,
-        prefix="".join(disp[bstart:start]),
-        suffix="".join(disp[end:bend]),
+        prefix="".join(disp[bstart - base:start - base]),
+        suffix="".join(disp[end - base:bend - base]),
         blocks=blocks,
     )
 
@@ -332,8 +339,8 @@ def _token_diffs(a: list[str], b: list[str], bound_a: list[bool], bound_b: list[
 
 def _word_hunks(old: list[Block], new: list[Block], dels: list[int], ins: list[int],
                 codec: _Codec) -> list[RawHunk]:
-    a, a_owner = _side_tokens(old, dels)
-    b, b_owner = _side_tokens(new, ins)
+    a, a_owner, a_nl = _side_tokens(old, dels)
+    b, b_owner, b_nl = _side_tokens(new, ins)
     bound_a, bound_b = _boundaries(a), _boundaries(b)
     diffs = _token_diffs(a, b, bound_a, bound_b, codec)
     segs: list[tuple[int, int, int, int, int]] = []  # op, i1, i2, j1, j2
@@ -365,7 +372,7 @@ def _word_hunks(old: list[Block], new: list[Block], dels: list[int], ins: list[i
     if cur:
         clusters.append(cur)
     hunks = []
-    da, db = _prepare(a, bound_a), _prepare(b, bound_b)
+    da, db = _SideData(a, bound_a, a_nl), _SideData(b, bound_b, b_nl)
     for cl in clusters:
         while cl and cl[-1][0] == 0:
             cl.pop()

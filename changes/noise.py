@@ -147,6 +147,11 @@ def judge(h: RawHunk, has_cues: bool, has_direct: bool, noise: NoiseRules) -> tu
     material, reason = _judge_form(h, noise)
     if not material:
         return material, reason
+    return judge_content(h, has_cues, has_direct, noise)
+
+
+def judge_content(h: RawHunk, has_cues: bool, has_direct: bool, noise: NoiseRules) -> tuple[bool, str]:
+    """:func:`judge` for a hunk already known not to be formatting only (``formatting_only`` gave '')."""
     if h.old.raw and _announcement(h.old.raw, noise) and not _announcement(h.new.raw, noise):
         if h.kind == "removed" or all(_is_date_word(w) for w in words(h.new.raw)):
             return False, "update announcement removed"

@@ -30,15 +30,29 @@ _LIST_MARKER = re.compile(r"(?m)^\s*(?:[-*+•·>]+|\d+(?:\\?\.\d+)*\\?[.)]|\(?[
 _KEEP = re.compile(r"[^\W_]+|[$€£%@]")
 
 
+_INVISIBLE_CHARS = "\ufeff\u200b\u200c\u200d\u2060\u00ad"  # what _INVISIBLE matches
+_SPACE_CHARS = "\u00a0\u202f\u2007\u2009\u3000\t\r\f\v"   # what _SPACES matches
+
+
 def clean(text: str) -> str:
     """Drop BOM / zero-width characters, unify line ends and odd spaces."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _SPACES.sub(" ", _INVISIBLE.sub("", text))
+    # same as _SPACES.sub(" ", _INVISIBLE.sub("", text)), but a scan per character is cheaper
+    for ch in _INVISIBLE_CHARS:
+        if ch in text:
+            text = text.replace(ch, "")
+    for ch in _SPACE_CHARS:
+        if ch in text:
+            text = text.replace(ch, " ")
+    return text
 
 
 def tokenize(line: str) -> list[str]:
     """Split one block into tokens (whitespace runs collapse to a single space)."""
-    return [" " if t.isspace() and t != "\n" else t for t in TOKEN.findall(line)]
+    toks = TOKEN.findall(line)
+    if "  " not in line and "\t" not in line:  # no run of spaces: nothing to collapse
+        return toks
+    return [" " if t.isspace() and t != "\n" else t for t in toks]
 
 
 def display(token: str) -> str:
