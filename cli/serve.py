@@ -12,6 +12,8 @@ import sys
 
 import click
 
+import config
+
 from cli.common import db_option, handle_errors, open_store
 
 
@@ -29,8 +31,8 @@ def is_loopback(host: str) -> bool:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
               help="Port to bind (0: any free port).")
-@click.option("--token", envvar="POLICYWATCH_TOKEN", default=None, metavar="TOKEN",
-              help="Require this token on every request [env POLICYWATCH_TOKEN].")
+@click.option("--token", default=None, metavar="TOKEN",
+              help="Require this token on every request [setting token, env POLICYWATCH_TOKEN].")
 @click.option("--insecure-no-token", is_flag=True,
               help="Allow a non-loopback address without a token.")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
@@ -44,6 +46,7 @@ def serve(host: str, port: int, token: str | None, insecure_no_token: bool, thre
 
     from web.app import create_app
 
+    token = token or config.get("token")
     if not is_loopback(host) and not token and not insecure_no_token:
         raise click.UsageError(
             f"refusing to serve on non-loopback address {host} without a token: "

@@ -50,6 +50,8 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
     Setting("incident_after", lambda: 3,
             "Failed checks in a row that open a 'monitoring broken' incident.", int),
     Setting("log_format", lambda: "text", "Log line format: text or json."),
+    Setting("token", lambda: None,
+            "Token `policywatch serve` requires on every request (needed off loopback)."),
 ]}
 
 
