@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 import alerts
 import changes
+from alerts import config as alerts_config
 from store import Store
 from store.models import Change, Document, Version
 from store.record import DocumentSpec, Fetch, Recorded, record_check, save_change, sync_documents
@@ -49,6 +50,9 @@ class Recorder:
     """The crawler's sink: records each FetchResult as it arrives."""
 
     def __init__(self, store: Store, targets: Sequence[DocumentSpec]) -> None:
+        # Every recording enqueues alerts; a bad [alerts] config would make each one fail, so
+        # say so now (AlertConfigError names the key) rather than after a whole crawl.
+        alerts_config.current()
         self.store = store
         self.lines: list[CheckLine] = []
         with store.session() as s:

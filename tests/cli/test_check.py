@@ -118,3 +118,16 @@ def test_a_wording_change_makes_one_classified_version(
     assert counts(sqlite_url)["changes"] == 1
     shown = policywatch("diff", "test/pp", "--db", sqlite_url, "--format", "json")
     assert json.loads(shown.stdout)["labels"] == line["labels"]
+
+
+def test_a_bad_alerts_config_stops_check_before_crawling(
+        server: PolicyTestServer, tmp_path: Path, sqlite_url: str) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[alerts.channels.ops]\nkind = "slack"\nwebhok_url = "http://127.0.0.1:9/x"\n')
+    targets = write_targets(tmp_path / "t.toml", server, {"policy": "/legal/privacy-policy"})
+    done = policywatch("check", "--db", sqlite_url, "--targets", str(targets), *FAST,
+                       env={"POLICYWATCH_CONFIG": str(config)})
+    assert done.returncode == 1
+    assert "alerts.channels.ops.webhok_url" in done.stderr
+    assert server.hits("/legal/privacy-policy") == 0
+    assert counts(sqlite_url)["checks"] == 0
