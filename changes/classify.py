@@ -15,10 +15,11 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from changes.diff import RawHunk, Side
-from changes.rules import Rules, SeverityRule
+from changes.rules import DIGIT, Pre, Rules, SeverityRule
 
 MAX_EVIDENCE = 3
 MAX_SENTENCE = 300
@@ -74,10 +75,50 @@ def _distance(a: int, b: int, spans: list[tuple[int, int]], starts: list[int]) -
     return best
 
 
-@functools.lru_cache(maxsize=8)
-def _gate_literals(rules: Rules) -> tuple[str, ...]:
-    """Every literal of any pattern's gate (each is looked for once per sentence)."""
-    return tuple(sorted({lit for lab in rules.labels for p in lab.patterns for lit in (p.gate or ())}))
+# Non-ASCII characters that case-insensitive matching equates with an ASCII letter, or whose
+# lower-case form is ASCII or longer than one character (found by trying every code point): in a
+# text holding one, a literal in the lower-cased text is no proof for or against an ignore-case match,
+# so the explicit pre-checks of case-insensitive regexes are not used on it.
+_CASE_TRAPS = re.compile("[\u00df\u0130\u0131\u017f\u1e9e\u212a\ufb00-\ufb06]")
+_DIGIT = re.compile(r"\d")
+
+
+def _case_trap(text: str) -> bool:
+    return not text.isascii() and _CASE_TRAPS.search(text) is not None
+
+
+def _anchored(regex: re.Pattern[str], text: str, hay: str, starts: tuple[str, ...]) -> Iterator[re.Match[str]]:
+    """``regex.finditer(text)`` for a regex whose every match starts with one of `starts` (found in
+    `hay`, the text or its lower-case form with the same offsets): the regex is tried only where one
+    of them occurs. Matches are never empty, so this finds exactly what finditer finds."""
+    cands: set[int] = set()
+    for lit in starts:
+        i = hay.find(lit)
+        while i >= 0:
+            cands.add(i)
+            i = hay.find(lit, i + 1)
+    end = 0
+    for pos in sorted(cands):
+        if pos >= end:
+            m = regex.match(text, pos)
+            if m:
+                end = m.end()
+                yield m
+
+
+def _pre_ok(pre: Pre, text: str, low: str, case_sensitive: bool, trap: bool) -> bool:
+    """Whether every clause of an explicit pre-check has a literal in the text (True when the
+    check cannot be trusted on this text)."""
+    if not case_sensitive and trap:
+        return True
+    hay = text if case_sensitive else low
+    for clause in pre:
+        for lit in clause:
+            if lit in hay if lit != DIGIT else _DIGIT.search(text) is not None:
+                break
+        else:
+            return False
+    return True
 
 
 @functools.lru_cache(maxsize=2048)
@@ -86,16 +127,23 @@ def _matches(ctx: str, rules: Rules) -> tuple[tuple[tuple[str, str, float, int, 
     mask, and the start offsets of its words (cached per text)."""
     found: list[tuple[str, str, float, int, int, str]] = []
     low = ctx.lower()
-    present = {lit for lit in _gate_literals(rules) if lit in low}
+    trap = _case_trap(ctx)
     for label in rules.labels:
         mine: list[tuple[str, str, float, int, int, str]] = []
         for p in label.patterns:
-            if p.gate is not None and present.isdisjoint(p.gate):
+            if p.pre and not _pre_ok(p.pre, ctx, low, p.case_sensitive, trap):
+                continue  # the explicit pre-check says the regex cannot match
+            if p.gate is not None and not any(lit in low for lit in p.gate):
                 continue
-            for m in p.regex.finditer(ctx):
+            if p.starts and (p.case_sensitive or not trap):  # without a trap, `low` keeps ctx's offsets
+                matches = _anchored(p.regex, ctx, ctx if p.case_sensitive else low, p.starts)
+            else:
+                matches = p.regex.finditer(ctx)
+            for m in matches:
                 a, b = m.span()
                 mine.append((label.name, p.id, p.weight, a, b, " ".join(m.group(0).split())))
-        if mine and label.mask is not None:
+        if mine and label.mask is not None and (not label.mask_pre
+                                                or _pre_ok(label.mask_pre, ctx, low, False, trap)):
             masked = [m.span() for m in label.mask.finditer(ctx)]
             if masked:
                 mine = [x for x in mine if not any(s <= x[3] and x[4] <= e for s, e in masked)]
@@ -124,8 +172,11 @@ def _entities(sides: list[Side], rules: Rules) -> dict[str, list[str]]:
     found: dict[str, set[str]] = {}
     for side in sides:
         low = side.ctx.lower()
+        trap = _case_trap(side.ctx)
         for kind in rules.entities:
-            for pat, gate in zip(kind.patterns, kind.gates):
+            for pat, gate, pre in zip(kind.patterns, kind.gates, kind.pres):
+                if pre and not _pre_ok(pre, side.ctx, low, kind.case_sensitive, trap):
+                    continue
                 if gate is not None and not any(lit in low for lit in gate):
                     continue
                 for m in pat.finditer(side.ctx):

@@ -13,9 +13,19 @@ CLASSIFIER_VERSION = "1.0.0"
 STUB_NOTE = "capture failure: one version is empty or a stub"
 
 
+# Every character for which str.isspace() holds (what str.split() splits on).
+_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+               "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+
+
+def _non_space(text: str) -> int:
+    """Non-whitespace characters of a text: the same as sum(map(len, text.split())), but faster."""
+    return len(text) - sum(text.count(c) for c in (_WHITESPACE[:10] if text.isascii() else _WHITESPACE))
+
+
 def _stub(old: str, new: str, rules: Rules) -> bool:
     """One side is empty or a tiny capture (sign-up wall) of what the other side holds."""
-    a, b = sum(map(len, old.split())), sum(map(len, new.split()))  # non-whitespace characters
+    a, b = _non_space(old), _non_space(new)  # non-whitespace characters
     return max(a, b) >= rules.noise.stub_min_chars and min(a, b) < rules.noise.stub_ratio * max(a, b)
 
 

@@ -10,9 +10,12 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
+from operator import itemgetter
 
 from diff_match_patch import diff_match_patch
 
@@ -174,13 +177,23 @@ def _side_tokens(blocks: list[Block], idx: list[int]) -> tuple[list[str], list[i
     return toks, owner, nl
 
 
+_FIRST = itemgetter(0)
+_BOUNDARY_FIRST = re.compile("[\n.!?<]")  # first characters of tokens that can end a sentence
+
+
 def _boundaries(toks: list[str]) -> list[bool]:
     """For each token, whether it ends a sentence: a line end, a <br>, or terminal punctuation
     before a space or line end (computed once per side of a region)."""
-    nxt = toks[1:]
-    nxt.append("\n")  # the last token is followed by the end: like a line end
-    return [t == "\n" or (t in _TERMINAL and u in _SPACE_NL) or (t[0] == "<" and t[1:3].lower() == "br")
-            for t, u in zip(toks, nxt)]
+    bound = [False] * len(toks)
+    last = len(toks) - 1
+    # tokens are never empty: one character per token, and only tokens starting with a line break,
+    # terminal punctuation or "<" need a closer look
+    for m in _BOUNDARY_FIRST.finditer("".join(map(_FIRST, toks))):
+        k = m.start()
+        t = toks[k]
+        u = toks[k + 1] if k < last else "\n"  # the last token is followed by the end: like a line end
+        bound[k] = t == "\n" or (t in _TERMINAL and u in _SPACE_NL) or (t[0] == "<" and t[1:3].lower() == "br")
+    return bound
 
 
 @dataclass
@@ -212,40 +225,36 @@ def _display(toks: list[str]) -> list[str]:
     return [t if t[0] not in _SPECIAL_FIRST else " " if t == "\n" else display(t) for t in toks]
 
 
-def _side(d: _SideData, start: int, end: int, changed: set[int]) -> Side:
-    """Build one side of a hunk for the token range [start, end) of a region."""
+def _side(d: _SideData, start: int, end: int, changed: list[tuple[int, int]]) -> Side:
+    """Build one side of a hunk for the token range [start, end) of a region; `changed` holds the
+    changed token ranges, in order, all inside [start, end)."""
     toks, bound = d.toks, d.bound
-    lo = start
-    steps = 0
-    while lo > 0 and steps < CONTEXT_MAX_TOKENS and not bound[lo - 1]:
-        lo -= 1
-        steps += 1
-    hi = end
-    steps = 0
-    while hi < len(toks) and steps < CONTEXT_MAX_TOKENS:
-        hi += 1
-        steps += 1
-        if bound[hi - 1]:
-            break
-    bstart = start
-    while bstart > 0 and toks[bstart - 1] != "\n" and start - bstart < EDGE_TOKENS:
-        bstart -= 1
-    bend = end
-    while bend < len(toks) and toks[bend] != "\n" and bend - end < EDGE_TOKENS:
-        bend += 1
+    # sentence start: after the nearest sentence end among the CONTEXT_MAX_TOKENS tokens before
+    before = bound[max(0, start - CONTEXT_MAX_TOKENS):start]
+    before.reverse()
+    lo = start - (before.index(True) if True in before else len(before))
+    # sentence end: through the first sentence end among the CONTEXT_MAX_TOKENS tokens from `end`
+    after = bound[end:end + CONTEXT_MAX_TOKENS]
+    hi = end + (after.index(True) + 1 if True in after else len(after))
+    # the block around the change: up to EDGE_TOKENS tokens each side, not past a line break
+    edge = toks[max(0, start - EDGE_TOKENS):start]
+    edge.reverse()
+    bstart = start - (edge.index("\n") if "\n" in edge else len(edge))
+    edge = toks[end:end + EDGE_TOKENS]
+    bend = end + (edge.index("\n") if "\n" in edge else len(edge))
     base = min(lo, bstart)  # display text only of the tokens this side shows
     disp = _display(toks[base:max(hi, bend)])
     spans: list[tuple[int, int]] = []
-    pos = 0
-    for k in range(lo, hi):
-        t = disp[k - base]
-        n = len(t)
-        if k in changed and t.strip():
-            if spans and spans[-1][1] >= pos - 1:
-                spans[-1] = (spans[-1][0], pos + n)  # merge with the previous changed word
-            else:
-                spans.append((pos, pos + n))
-        pos += n
+    offsets = list(accumulate(map(len, disp[lo - base:hi - base]), initial=0))  # of token k: [k - lo]
+    for r1, r2 in changed:
+        for k in range(r1, r2):
+            t = disp[k - base]
+            if t.strip():
+                pos = offsets[k - lo]
+                if spans and spans[-1][1] >= pos - 1:
+                    spans[-1] = (spans[-1][0], pos + len(t))  # merge with the previous changed word
+                else:
+                    spans.append((pos, pos + len(t)))
     if toks:
         first = d.line_of(min(start, len(toks) - 1))
         last = d.line_of(max(min(end, len(toks)) - 1, 0)) if end > start else first
@@ -337,6 +346,20 @@ def _token_diffs(a: list[str], b: list[str], bound_a: list[bool], bound_b: list[
     return out
 
 
+def _small_gap(toks: list[str], i: int, j: int) -> bool:
+    """Whether tokens [i, j) hold at most MERGE_GAP_WORDS words and no line break."""
+    words = 0
+    for k in range(i, j):
+        t = toks[k]
+        if t == "\n":
+            return False
+        if t.strip():
+            words += 1
+            if words > MERGE_GAP_WORDS:
+                return False
+    return True
+
+
 def _word_hunks(old: list[Block], new: list[Block], dels: list[int], ins: list[int],
                 codec: _Codec) -> list[RawHunk]:
     a, a_owner, a_nl = _side_tokens(old, dels)
@@ -362,9 +385,7 @@ def _word_hunks(old: list[Block], new: list[Block], dels: list[int], ins: list[i
         if seg[0] != 0:
             cur.append(seg)
             continue
-        gap = a[seg[1]:seg[2]]
-        small = sum(1 for t in gap if t.strip()) <= MERGE_GAP_WORDS and "\n" not in gap
-        if cur and small and k + 1 < len(segs):
+        if cur and k + 1 < len(segs) and _small_gap(a, seg[1], seg[2]):
             cur.append(seg)
         elif cur:
             clusters.append(cur)
@@ -377,8 +398,8 @@ def _word_hunks(old: list[Block], new: list[Block], dels: list[int], ins: list[i
         while cl and cl[-1][0] == 0:
             cl.pop()
         i1, i2, j1, j2 = cl[0][1], cl[-1][2], cl[0][3], cl[-1][4]
-        old_changed = {x for s in cl if s[0] < 0 for x in range(s[1], s[2])}
-        new_changed = {x for s in cl if s[0] > 0 for x in range(s[3], s[4])}
+        old_changed = [(s[1], s[2]) for s in cl if s[0] < 0]
+        new_changed = [(s[3], s[4]) for s in cl if s[0] > 0]
         kind = "added" if i1 == i2 else "removed" if j1 == j2 else "modified"
         section = _section(new, b_owner, j1) if b_owner and kind != "removed" else _section(old, a_owner, i1)
         hunks.append(RawHunk(kind, section, _side(da, i1, i2, old_changed), _side(db, j1, j2, new_changed)))

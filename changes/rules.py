@@ -24,6 +24,39 @@ def _gate(lits: frozenset[str] | None) -> tuple[str, ...] | None:
     return tuple(sorted(lits, key=lambda x: (-len(x), x))) if lits else None
 
 
+Pre = tuple[tuple[str, ...], ...]
+"""An explicit pre-check from the rules files: every clause (a tuple of literals) must have one
+literal in the text (lower-cased for case-insensitive regexes; the literal ``\\d`` means any decimal
+digit), else the regex cannot match and is skipped. Purely an optimisation: a pre-check must never
+reject a text the regex matches."""
+
+DIGIT = "\\d"
+
+
+def _pre(where: str, value: Any, case_sensitive: bool) -> Pre:
+    """Validate an explicit ``pre`` list (a list of clauses, each a list of literals)."""
+    if not isinstance(value, list) or not all(isinstance(c, list) and c for c in value):
+        raise RulesError(f"{where}: pre must be a list of non-empty lists of literals")
+    out = []
+    for clause in value:
+        for lit in clause:
+            if not isinstance(lit, str) or not lit:
+                raise RulesError(f"{where}: pre literals must be non-empty strings")
+            if not case_sensitive and not all(c.isascii() and c == c.lower() or c == c.lower() == c.upper()
+                                              for c in lit):
+                raise RulesError(f"{where}: pre literals of a case-insensitive regex must be lower-case "
+                                 "ASCII or caseless characters")
+        out.append(tuple(clause))
+    return tuple(out)
+
+
+def _starts(where: str, value: Any, case_sensitive: bool) -> tuple[str, ...]:
+    """Validate an explicit ``starts`` list (literals one of which every match starts with)."""
+    if not isinstance(value, list):
+        raise RulesError(f"{where}: starts must be a list of literals")
+    return _pre(where, [value], case_sensitive)[0] if value else ()
+
+
 class RulesError(ValueError):
     """Raised by :func:`load_rules` when a rules file is malformed (bad key, regex or value)."""
 
@@ -37,6 +70,10 @@ class Pattern:
     weight: float
     literals: frozenset[str] | None = None  # one of these occurs in every match (pre-check)
     gate: tuple[str, ...] | None = None      # literals to look for in lower-cased text (None: always run)
+    pre: Pre = ()                            # explicit pre-check from the rules file (see Pre)
+    case_sensitive: bool = False
+    starts: tuple[str, ...] = ()             # literals one of which every match starts with (after
+    #                                          zero-width assertions); lower-case unless case-sensitive
 
 
 @dataclass(frozen=True)
@@ -52,6 +89,7 @@ class Label:
     window: int = 0                        # cues within this many words of a changed word are anchored
     anchored: bool = False                 # sentence context counts only when a cue is anchored
     mask: re.Pattern[str] | None = None    # cues inside a match of this are ignored (addresses, ...)
+    mask_pre: Pre = ()                     # explicit pre-check of the mask (lower-cased text)
 
 
 @dataclass(frozen=True)
@@ -62,6 +100,8 @@ class EntityKind:
     patterns: tuple[re.Pattern[str], ...]
     canonical: dict[str, str]
     gates: tuple[tuple[str, ...] | None, ...] = ()  # per pattern, literal pre-check (None: always run)
+    pres: tuple[Pre, ...] = ()                       # per pattern, explicit pre-check (see Pre)
+    case_sensitive: bool = False
 
 
 @dataclass(frozen=True)
@@ -130,20 +170,23 @@ def parse_labels(data: dict[str, Any]) -> tuple[Label, ...]:
     for name, table in data["labels"].items():
         where = f"labels.{name}"
         _check_keys(where, table, {"description", "threshold", "context_factor", "contract", "patterns",
-                                   "window", "anchored", "mask"}, {"threshold", "patterns"})
+                                   "window", "anchored", "mask", "mask_pre"}, {"threshold", "patterns"})
         seen: set[str] = set()
         patterns = []
         for i, p in enumerate(table["patterns"]):
-            _check_keys(f"{where}.patterns[{i}]", p, {"id", "regex", "weight", "case_sensitive"},
+            _check_keys(f"{where}.patterns[{i}]", p,
+                        {"id", "regex", "weight", "case_sensitive", "pre", "starts"},
                         {"id", "regex", "weight"})
             if p["id"] in seen:
                 raise RulesError(f"{where}: duplicate pattern id {p['id']!r}")
             seen.add(p["id"])
             if not 0 < float(p["weight"]) <= 10:
                 raise RulesError(f"{where}.{p['id']}: weight out of range")
-            patterns.append(Pattern(p["id"], _compile(f"{where}.{p['id']}", p["regex"],
-                                                      bool(p.get("case_sensitive", False))),
-                                    float(p["weight"]), literals(p["regex"]), _gate(literals(p["regex"]))))
+            cs = bool(p.get("case_sensitive", False))
+            patterns.append(Pattern(p["id"], _compile(f"{where}.{p['id']}", p["regex"], cs),
+                                    float(p["weight"]), literals(p["regex"]), _gate(literals(p["regex"])),
+                                    _pre(f"{where}.{p['id']}", p.get("pre", []), cs), cs,
+                                    _starts(f"{where}.{p['id']}.starts", p.get("starts", []), cs)))
         masks = [str(m) for m in table.get("mask", [])]
         mask = _compile(f"{where}.mask", "|".join(f"(?:{m})" for m in masks), True) if masks else None
         window = int(table.get("window", 0))
@@ -151,7 +194,8 @@ def parse_labels(data: dict[str, Any]) -> tuple[Label, ...]:
             raise RulesError(f"{where}: window must be >= 0")
         labels.append(Label(name, str(table.get("description", "")), float(table["threshold"]),
                             float(table.get("context_factor", 0.5)), bool(table.get("contract", False)),
-                            tuple(patterns), window, bool(table.get("anchored", False)), mask))
+                            tuple(patterns), window, bool(table.get("anchored", False)), mask,
+                            _pre(f"{where}.mask_pre", table.get("mask_pre", []), False)))
     return tuple(sorted(labels, key=lambda lab: lab.name))
 
 
@@ -160,11 +204,16 @@ def parse_entities(data: dict[str, Any]) -> tuple[EntityKind, ...]:
     _check_keys("entities.toml", data, {"entities"}, {"entities"})
     kinds = []
     for name, table in data["entities"].items():
-        _check_keys(f"entities.{name}", table, {"patterns", "canonical", "case_sensitive"}, {"patterns"})
+        _check_keys(f"entities.{name}", table, {"patterns", "canonical", "case_sensitive", "pre"}, {"patterns"})
         cs = bool(table.get("case_sensitive", False))
         pats = tuple(_compile(f"entities.{name}", r, cs) for r in table["patterns"])
         canonical = {str(k).lower(): str(v) for k, v in table.get("canonical", {}).items()}
-        kinds.append(EntityKind(name, pats, canonical, tuple(_gate(literals(r)) for r in table["patterns"])))
+        pre = table.get("pre", [[] for _ in pats])
+        if not isinstance(pre, list) or len(pre) != len(pats):
+            raise RulesError(f"entities.{name}: pre must have one entry (a list of clauses) per pattern")
+        pres = tuple(_pre(f"entities.{name}.pre[{i}]", x, cs) for i, x in enumerate(pre))
+        kinds.append(EntityKind(name, pats, canonical, tuple(_gate(literals(r)) for r in table["patterns"]),
+                                pres, cs))
     return tuple(sorted(kinds, key=lambda k: k.name))
 
 

@@ -54,6 +54,7 @@ def parse_blocks(text: str) -> list[Block]:
     by_line = {h[0]: h for h in heads}
     blocks: list[Block] = []
     stack: list[tuple[int, str]] = []
+    section = ""  # " > ".join of the stack's titles, kept in step with the stack
     for i, line in enumerate(lines):
         head = by_line.get(i)
         if head is not None and not (skip_title and head is heads[0]):
@@ -62,10 +63,15 @@ def parse_blocks(text: str) -> list[Block]:
                 stack.pop()
             if title:
                 stack.append((level, title))
-        stripped = _WS.sub(" ", line).strip() if "  " in line or "\t" in line else line.strip()
+            section = " > ".join(t for _, t in stack)
+        if "\t" in line:
+            stripped = _WS.sub(" ", line).strip()
+        elif "  " in line:  # the same as _WS.sub(" ", line).strip() when there is no tab
+            stripped = " ".join(filter(None, line.split(" "))).strip()
+        else:
+            stripped = line.strip()
         if not stripped or underline[i] or (stripped[0] in "|-*_:" and _LAYOUT.match(stripped)):
             continue
-        section = " > ".join(t for _, t in stack)
         blocks.append(Block(stripped, section, head is not None))
     return blocks
 
