@@ -152,6 +152,21 @@ def _matches(ctx: str, rules: Rules) -> tuple[tuple[tuple[str, str, float, int, 
     return tuple(found), starts
 
 
+CLAUSE_PENALTY = 100  # a condition clause between a cue and the change puts the cue out of any window
+_CONDITION_BREAK = re.compile(r";|,\s+(?:unless|if|when|where|while|whereas|except|provided)\b")
+
+
+def _across_clause(a: int, b: int, spans: list[tuple[int, int]], ctx: str) -> bool:
+    """Whether a condition clause (", unless", ", if", ";" ...) separates the match [a, b) from every
+    changed span: in "train and improve Anthropic AI models, unless you opt out" the edit changes
+    what is trained, not the choice in the ", unless" clause."""
+    for s, e in spans:
+        gap = ctx[b:s] if b <= s else ctx[e:a]
+        if not _CONDITION_BREAK.search(gap):
+            return False
+    return True
+
+
 def _cues(h: RawHunk, rules: Rules) -> list[Cue]:
     out: list[Cue] = []
     for name, side in (("old", h.old), ("new", h.new)):
@@ -164,6 +179,8 @@ def _cues(h: RawHunk, rules: Rules) -> list[Cue]:
         word_starts = list(starts)
         for label, pid, weight, start, end, phrase in found:
             dist = _distance(start, end, side.spans, word_starts)
+            if dist and _across_clause(start, end, side.spans, side.ctx):
+                dist += CLAUSE_PENALTY
             out.append(Cue(label, pid, phrase, sentence, name, dist == 0, weight, dist, start))
     return out
 

@@ -43,3 +43,20 @@ def test_negation_of_one_clause_does_not_hide_training_added_in_another() -> Non
     r = compare("We retain prompts for 28 days.",
                 "We do not retain prompts for Business users; for Free users we may use prompts to train our models.")
     assert r.labels == ["ai_training"] and r.severity == "high"
+
+
+def test_choice_limited_to_some_jurisdictions_is_regions_and_opt_out() -> None:
+    r = compare("If you visit our site with Global Privacy Control enabled, we treat it as an opt-out request.",
+                "In certain states, if you visit our site with Global Privacy Control enabled, we treat it as an "
+                "opt-out request.")
+    assert r.labels == ["opt_out", "regions"]
+
+
+def test_partial_scope_without_a_choice_is_regions_only() -> None:
+    r = compare("We keep server logs for 90 days.", "In some countries, we keep server logs for 90 days.")
+    assert r.labels == ["regions"]
+
+
+def test_edit_before_an_unless_clause_leaves_its_choice_alone() -> None:
+    r = compare("We use ratings to rank, unless you opt out.", "We use ratings to sort, unless you opt out.")
+    assert r.material and r.labels == []
