@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from changes.diff import RawHunk, Side
+from changes.echo import overlaps, sentence_ranges
 from changes.rules import DIGIT, Pre, Rules, SeverityRule
 
 MAX_EVIDENCE = 3
@@ -121,6 +122,24 @@ def _pre_ok(pre: Pre, text: str, low: str, case_sensitive: bool, trap: bool) -> 
     return True
 
 
+def _sentence_spans(ctx: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
+    """The sentences (or clauses up to ";") of `ctx` holding a match of `pattern`, in order."""
+    out: list[tuple[int, int]] = []
+    for m in pattern.finditer(ctx):
+        if out and m.start() < out[-1][1]:
+            continue
+        a = max(ctx.rfind(".", 0, m.start()), ctx.rfind(";", 0, m.start())) + 1
+        ends = [e for e in (ctx.find(".", m.end()), ctx.find(";", m.end())) if e >= 0]
+        out.append((a, min(ends) if ends else len(ctx)))
+    return out
+
+
+def _inside(a: int, b: int, spans: list[tuple[int, int]], firsts: list[int]) -> bool:
+    """Whether [a, b) lies inside one of `spans` (sorted, not overlapping; `firsts` their starts)."""
+    k = bisect.bisect_right(firsts, a) - 1
+    return k >= 0 and b <= spans[k][1]
+
+
 @functools.lru_cache(maxsize=2048)
 def _matches(ctx: str, rules: Rules) -> tuple[tuple[tuple[str, str, float, int, int, str], ...], tuple[int, ...]]:
     """All (label, pattern id, weight, start, end, phrase) matches in a sentence outside the label's
@@ -144,9 +163,15 @@ def _matches(ctx: str, rules: Rules) -> tuple[tuple[tuple[str, str, float, int, 
                 mine.append((label.name, p.id, p.weight, a, b, " ".join(m.group(0).split())))
         if mine and label.mask is not None and (not label.mask_pre
                                                 or _pre_ok(label.mask_pre, ctx, low, False, trap)):
-            masked = [m.span() for m in label.mask.finditer(ctx)]
+            masked = [m.span() for m in label.mask.finditer(ctx)]  # in order, not overlapping
             if masked:
-                mine = [x for x in mine if not any(s <= x[3] and x[4] <= e for s, e in masked)]
+                firsts = [s for s, _ in masked]
+                mine = [x for x in mine if not _inside(x[3], x[4], masked, firsts)]
+        if mine and label.sentence_mask is not None:
+            masked = _sentence_spans(ctx, label.sentence_mask)
+            if masked:
+                firsts = [s for s, _ in masked]
+                mine = [x for x in mine if not _inside(x[3], x[4], masked, firsts)]
         found.extend(mine)
     starts = tuple(m.start() for m in _WORD.finditer(ctx)) if found else ()
     return tuple(found), starts
@@ -167,20 +192,70 @@ def _across_clause(a: int, b: int, spans: list[tuple[int, int]], ctx: str) -> bo
     return True
 
 
+@functools.lru_cache(maxsize=8)
+def _scope_cues(rules: Rules) -> tuple[frozenset[tuple[str, str]], dict[str, int]]:
+    """The (label, pattern id) pairs with sentence scope, and each label's window."""
+    return (frozenset((lab.name, p.id) for lab in rules.labels for p in lab.patterns if p.sentence),
+            {lab.name: lab.window for lab in rules.labels})
+
+
+_SCOPE_BREAK = re.compile(r"[;:]|,\s+(?:and|but|while|whereas)\b(?!\s+(?:the\s+)?(?:EU|EEA|EFTA|UK|United|European"
+                          r"|Switzerland|Swiss|California|other|certain|some))")
+
+
+def _governs(end: int, spans: list[tuple[int, int]], ctx: str) -> bool:
+    """Whether a scope cue ending at `end` governs a changed span after it in its clause ("If you
+    live in the EU, EFTA States or the UK, the controller is X": a new controller for those
+    regions); a scope cue after the change, or past a clause break, does not."""
+    return any(s >= end and not _SCOPE_BREAK.search(ctx, end, s) for s, _ in spans)
+
+
+def _section_cues(section: str, rules: Rules) -> list[Cue]:
+    """Strong cues in a hunk's section path, for labels that take them ("California Privacy
+    Rights > Your right to delete": any edit there changes a region-specific section)."""
+    out: list[Cue] = []
+    for lab in rules.labels:
+        if not lab.section or not section:
+            continue
+        heads = [x for x in section.split(" > ") if not (lab.section_ignore and lab.section_ignore.search(x))]
+        if not heads:
+            continue
+        found, _ = _matches(" > ".join(heads), rules)
+        out.extend(Cue(label, pid, phrase, f"section: {section}", "new", False, weight, 0, start)
+                   for label, pid, weight, start, _, phrase in found
+                   if label == lab.name and weight >= lab.threshold)
+    return out
+
+
+def _changed_sentences(ctx: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The sentence ranges of ``ctx`` that hold a changed span: a cue elsewhere in a long changed
+    block says nothing about the change."""
+    ends = [e for _, e in spans]
+    return [(a, b) for a, b in sentence_ranges(ctx) if overlaps(a, b, spans, ends)]
+
+
 def _cues(h: RawHunk, rules: Rules) -> list[Cue]:
     out: list[Cue] = []
+    scoped, windows = _scope_cues(rules)
     for name, side in (("old", h.old), ("new", h.new)):
         if not side.ctx.strip() or not side.spans:
             continue
         found, starts = _matches(side.ctx, rules)
         if not found:
             continue
-        sentence = _sentence(side.ctx)
+        changed = _changed_sentences(side.ctx, side.spans)
+        firsts = [a for a, _ in changed]
         word_starts = list(starts)
         for label, pid, weight, start, end, phrase in found:
+            k = bisect.bisect_right(firsts, start) - 1
+            if k < 0 or end > changed[k][1]:
+                continue  # not in a sentence the change touches
             dist = _distance(start, end, side.spans, word_starts)
             if dist and _across_clause(start, end, side.spans, side.ctx):
                 dist += CLAUSE_PENALTY
+            if dist and (label, pid) in scoped and _governs(end, side.spans, side.ctx):
+                dist = windows[label]
+            sentence = _sentence(side.ctx[changed[k][0]:changed[k][1]])
             out.append(Cue(label, pid, phrase, sentence, name, dist == 0, weight, dist, start))
     return out
 
@@ -223,6 +298,7 @@ def classify_hunk(h: RawHunk, rules: Rules) -> Classification:
     if h.kind == "moved":
         return result
     cues = _cues(h, rules)
+    cues += _section_cues(h.section, rules)
     result.any_direct = any(c.direct and c.weight >= 0.5 for c in cues)
     for label in rules.labels:
         mine = [c for c in cues if c.label == label.name]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from changes.classify import classify_hunk, severity
-from changes.diff import diff_blocks
+from changes.diff import RawHunk, diff_blocks
+from changes.echo import SentenceIndex, novel_spans
 from changes.model import CONTRACT_LABELS, SEVERITY_ORDER, ChangeResult, Hunk
 from changes.noise import formatting_only, judge_content
 from changes.rules import Rules, load_rules
@@ -11,6 +12,8 @@ from changes.structure import parse_blocks
 
 CLASSIFIER_VERSION = "1.0.0"
 STUB_NOTE = "capture failure: one version is empty or a stub"
+ECHO_MIN_CHARS = 40  # changed spans shorter than this are edits within a sentence, never echoes
+ECHO_NOTE = "the other version still says this (moved or repeated text)"
 
 
 # Every character for which str.isspace() holds (what str.split() splits on).
@@ -29,6 +32,27 @@ def _stub(old: str, new: str, rules: Rules) -> bool:
     return max(a, b) >= rules.noise.stub_min_chars and min(a, b) < rules.noise.stub_ratio * max(a, b)
 
 
+class _Echoes:
+    """Both versions' sentence indexes, built on first use (most hunks of a noise pair never need them)."""
+
+    def __init__(self, old: str, new: str) -> None:
+        self.texts = (old, new)
+        self.index: tuple[SentenceIndex, SentenceIndex] | None = None
+
+    def reduce(self, raw: RawHunk) -> bool:
+        """Narrow the hunk's changed spans to the words the other version does not say; False when
+        nothing is left on either side."""
+        if raw.kind == "modified" and not any(e - s >= ECHO_MIN_CHARS for side in (raw.old, raw.new)
+                                              for s, e in side.spans):
+            return True  # an edit inside a sentence: no whole sentence to find elsewhere
+        if self.index is None:
+            self.index = (SentenceIndex(self.texts[0]), SentenceIndex(self.texts[1]))
+        old_ix, new_ix = self.index
+        raw.old.spans = novel_spans(raw.old.ctx, raw.old.spans, new_ix)
+        raw.new.spans = novel_spans(raw.new.ctx, raw.new.spans, old_ix)
+        return bool(raw.old.spans or raw.new.spans)
+
+
 def compare(old_text: str, new_text: str, rules: Rules | None = None) -> ChangeResult:
     """Diff two versions of a document and classify every change. Pure: no I/O after rules load.
 
@@ -39,10 +63,14 @@ def compare(old_text: str, new_text: str, rules: Rules | None = None) -> ChangeR
     hunks: list[Hunk] = []
     best = ("none", "No material change")
     merged: dict[str, set[str]] = {}
+    echoes = _Echoes(old_text, new_text)
     for raw in diff_blocks(parse_blocks(old_text), parse_blocks(new_text), rules.noise):
         form = STUB_NOTE if stub else formatting_only(raw, rules.noise)
         if form:
             hunks.append(Hunk(raw.section, raw.kind, raw.old.raw, raw.new.raw, material=False, note=form))
+            continue
+        if not echoes.reduce(raw):
+            hunks.append(Hunk(raw.section, raw.kind, raw.old.raw, raw.new.raw, material=False, note=ECHO_NOTE))
             continue
         cl = classify_hunk(raw, rules)
         # formatting_only gave '': judge's form checks would pass again, so only its content checks run

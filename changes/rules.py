@@ -74,6 +74,8 @@ class Pattern:
     case_sensitive: bool = False
     starts: tuple[str, ...] = ()             # literals one of which every match starts with (after
     #                                          zero-width assertions); lower-case unless case-sensitive
+    sentence: bool = False                   # anchored anywhere in a changed sentence (a scope cue:
+    #                                          "if you live in the EU, ...", "to exercise your rights, ...")
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,10 @@ class Label:
     anchored: bool = False                 # sentence context counts only when a cue is anchored
     mask: re.Pattern[str] | None = None    # cues inside a match of this are ignored (addresses, ...)
     mask_pre: Pre = ()                     # explicit pre-check of the mask (lower-cased text)
+    section: bool = False                  # a strong cue in the hunk's section path is anchored (an
+    #                                        edit inside "California Privacy Rights" is regional)
+    section_ignore: re.Pattern[str] | None = None  # headings matching this give no section cue
+    sentence_mask: re.Pattern[str] | None = None   # cues in a sentence (to "." or ";") matching this are ignored
 
 
 @dataclass(frozen=True)
@@ -170,12 +176,14 @@ def parse_labels(data: dict[str, Any]) -> tuple[Label, ...]:
     for name, table in data["labels"].items():
         where = f"labels.{name}"
         _check_keys(where, table, {"description", "threshold", "context_factor", "contract", "patterns",
-                                   "window", "anchored", "mask", "mask_pre"}, {"threshold", "patterns"})
+                                   "window", "anchored", "mask", "mask_pre", "section", "section_ignore",
+                                   "sentence_mask"},
+                    {"threshold", "patterns"})
         seen: set[str] = set()
         patterns = []
         for i, p in enumerate(table["patterns"]):
             _check_keys(f"{where}.patterns[{i}]", p,
-                        {"id", "regex", "weight", "case_sensitive", "pre", "starts"},
+                        {"id", "regex", "weight", "case_sensitive", "pre", "starts", "scope"},
                         {"id", "regex", "weight"})
             if p["id"] in seen:
                 raise RulesError(f"{where}: duplicate pattern id {p['id']!r}")
@@ -183,10 +191,13 @@ def parse_labels(data: dict[str, Any]) -> tuple[Label, ...]:
             if not 0 < float(p["weight"]) <= 10:
                 raise RulesError(f"{where}.{p['id']}: weight out of range")
             cs = bool(p.get("case_sensitive", False))
+            if p.get("scope", "words") not in ("words", "sentence"):
+                raise RulesError(f"{where}.{p['id']}: scope must be 'words' or 'sentence'")
             patterns.append(Pattern(p["id"], _compile(f"{where}.{p['id']}", p["regex"], cs),
                                     float(p["weight"]), literals(p["regex"]), _gate(literals(p["regex"])),
                                     _pre(f"{where}.{p['id']}", p.get("pre", []), cs), cs,
-                                    _starts(f"{where}.{p['id']}.starts", p.get("starts", []), cs)))
+                                    _starts(f"{where}.{p['id']}.starts", p.get("starts", []), cs),
+                                    p.get("scope") == "sentence"))
         masks = [str(m) for m in table.get("mask", [])]
         mask = _compile(f"{where}.mask", "|".join(f"(?:{m})" for m in masks), True) if masks else None
         window = int(table.get("window", 0))
@@ -195,7 +206,12 @@ def parse_labels(data: dict[str, Any]) -> tuple[Label, ...]:
         labels.append(Label(name, str(table.get("description", "")), float(table["threshold"]),
                             float(table.get("context_factor", 0.5)), bool(table.get("contract", False)),
                             tuple(patterns), window, bool(table.get("anchored", False)), mask,
-                            _pre(f"{where}.mask_pre", table.get("mask_pre", []), False)))
+                            _pre(f"{where}.mask_pre", table.get("mask_pre", []), False),
+                            bool(table.get("section", False)),
+                            _compile(f"{where}.section_ignore", table["section_ignore"], True)
+                            if "section_ignore" in table else None,
+                            _compile(f"{where}.sentence_mask", table["sentence_mask"], True)
+                            if "sentence_mask" in table else None))
     return tuple(sorted(labels, key=lambda lab: lab.name))
 
 

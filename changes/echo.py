@@ -1,0 +1,160 @@
+"""Echoes: changed words that the other version still says, elsewhere or nearly the same.
+
+A diff aligns text locally; readers and the labelling rules do not. When a policy announces an update
+by printing the new text above the old one, when a block of definitions moves from section 3.6 to
+1.1 with one clause edited, or when the old copy is dropped on the effective date, the local diff
+reports whole sections as added or removed, although almost every sentence in them is still in the
+other version. Only what neither version says elsewhere is a change.
+
+:class:`SentenceIndex` holds one version's sentences. :func:`novel_spans` keeps, of a hunk side's
+changed spans, the words that are really new (or really gone): a sentence found word for word in
+the other version contributes nothing, and a sentence whose nearest sentence in the other version
+is a close match contributes only the words that differ from it. Short sentences ("Learn more.",
+"You can opt out at any time.") are common boilerplate, so they are only matched exactly and only
+when they are long enough to be specific (``MIN_EXACT_WORDS``).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections import Counter
+from difflib import SequenceMatcher
+
+from changes.text import to_display
+
+MIN_EXACT_WORDS = 8      # a shorter sentence found elsewhere in the other version still counts as changed
+MIN_NEAR_WORDS = 8       # sentences shorter than this are not matched approximately
+NEAR_SIMILARITY = 0.6    # Dice coefficient of word sets for a "nearly the same" sentence
+LABEL_MAX_WORDS = 4      # a run-in label ("Affiliates.") before the sentence it names
+MIN_KEY_LETTERS = 5      # shorter words ("the", "data") are not used to find candidates
+MAX_POSTING = 40         # words in more sentences than this are too common to find candidates by
+
+_SPLIT = re.compile(r"(?<=[.!?;:])[\s\"'”’)*_]+(?=\S)|\n+|\s[*•·|]\s|<br\s*/?>", re.I)
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+def sentence_ranges(text: str) -> list[tuple[int, int]]:
+    """Character ranges of the sentences (or list items, lines) of a display text."""
+    out = []
+    start = 0
+    for m in _SPLIT.finditer(text):
+        if m.start() > start:
+            out.append((start, m.start()))
+        start = m.end()
+    if start < len(text):
+        out.append((start, len(text)))
+    return out
+
+
+def overlaps(a: int, b: int, spans: list[tuple[int, int]], ends: list[int]) -> bool:
+    """Whether [a, b) overlaps one of `spans` (in order, not overlapping; `ends` their ends)."""
+    k = bisect_right(ends, a)
+    return k < len(spans) and spans[k][0] < b
+
+
+def _low(text: str) -> str:
+    """Lower case with one apostrophe, same length as `text` when possible (offsets carry over)."""
+    low = text.lower().replace("’", "'")
+    return low if len(low) == len(text) else text.replace("’", "'")
+
+
+class SentenceIndex:
+    """The sentences of one version, for exact and approximate look-up."""
+
+    def __init__(self, text: str) -> None:
+        display = _low(to_display(text))
+        self.sentences = [ws for a, b in sentence_ranges(display) if (ws := tuple(_WORD.findall(display, a, b)))]
+        self.exact = set(self.sentences)
+        self._postings: dict[str, list[int]] | None = None
+        self._cache: dict[tuple[str, ...], tuple[str, ...] | None] = {}
+
+    def _index(self) -> dict[str, list[int]]:
+        """Word -> sentences holding it, for the words rare enough to find candidates by."""
+        if self._postings is None:
+            postings: dict[str, list[int]] = {}
+            for k, ws in enumerate(self.sentences):
+                for w in set(ws):
+                    if len(w) >= MIN_KEY_LETTERS:
+                        postings.setdefault(w, []).append(k)
+            self._postings = {w: ks for w, ks in postings.items() if len(ks) <= MAX_POSTING}
+        return self._postings
+
+    def nearest(self, ws: tuple[str, ...]) -> tuple[str, ...] | None:
+        """The sentence of this version that ``ws`` repeats or nearly repeats, or None."""
+        if ws in self._cache:
+            return self._cache[ws]
+        found: tuple[str, ...] | None = None
+        if ws in self.exact and len(ws) >= MIN_EXACT_WORDS:
+            found = ws
+        elif len(ws) >= MIN_NEAR_WORDS:
+            mine = set(ws)
+            postings = self._index()
+            hits: Counter[int] = Counter()
+            for w in mine:
+                if len(w) >= MIN_KEY_LETTERS:
+                    hits.update(postings.get(w, ()))
+            best_sim = NEAR_SIMILARITY
+            for k, _ in hits.most_common(8):
+                other = set(self.sentences[k])
+                sim = 2 * len(mine & other) / (len(mine) + len(other))
+                if sim >= best_sim:
+                    found, best_sim = self.sentences[k], sim
+        self._cache[ws] = found
+        return found
+
+
+def _label_of_echo(k: int, units: list[tuple[list[tuple[int, int]], str, tuple[str, ...]]], low: str) -> bool:
+    """Whether sentence k is a short sentence next to an echoed one that it belongs to: one the
+    other version also holds ("Learn more."), or a run-in label whose words the echoed sentence
+    repeats ("Designated Countries. We use the term “Designated Countries” to refer to ...")."""
+    changed, status, ws = units[k]
+    if len(ws) >= MIN_EXACT_WORDS:
+        return False
+    for n in (k - 1, k + 1):
+        if 0 <= n < len(units) and units[n][1] == "echo":
+            if status == "short" or (n == k + 1 and len(ws) <= LABEL_MAX_WORDS and set(ws) <= set(units[n][2])):
+                return True
+    return False
+
+
+def novel_spans(ctx: str, spans: list[tuple[int, int]], other: SentenceIndex) -> list[tuple[int, int]]:
+    """The parts of ``spans`` (changed character ranges of ``ctx``) holding words that the other
+    version does not say in the same sentence: echoed words are dropped, the rest kept as word
+    ranges. A short sentence the other version also holds counts as echoed when a changed sentence
+    next to it is echoed too (a heading or link label inside a repeated block)."""
+    if not spans:
+        return []
+    units: list[tuple[list[tuple[int, int]], str, tuple[str, ...]]] = []  # (changed word ranges, status, words)
+    low = _low(ctx)
+    ends = [e for _, e in spans]
+    for a, b in sentence_ranges(ctx):
+        found = [m.span() for m in _WORD.finditer(low, a, b)]
+        if not found:
+            continue
+        ws = tuple(low[s:e] for s, e in found)
+        if not overlaps(a, b, spans, ends):
+            units.append(([], "echo", ws))  # unchanged: both versions hold it here
+            continue
+        match = other.nearest(ws)
+        if match == ws:
+            units.append(([], "echo", ws))
+        elif match is not None:
+            changed = []
+            for op, i1, i2, _, _ in SequenceMatcher(None, ws, match, autojunk=False).get_opcodes():
+                if op in ("replace", "delete"):
+                    changed.extend(found[i1:i2])
+            units.append((changed, "echo", ws))
+        else:
+            units.append((found, "short" if ws in other.exact and len(ws) < MIN_EXACT_WORDS else "novel", ws))
+    out: list[tuple[int, int]] = []
+    for k, (changed, status, _) in enumerate(units):
+        if status in ("short", "novel") and _label_of_echo(k, units, low):
+            continue
+        for s, e in changed:
+            if overlaps(s, e, spans, ends):
+                if out and out[-1][1] >= s - 1:
+                    out[-1] = (out[-1][0], e)
+                else:
+                    out.append((s, e))
+    return out
