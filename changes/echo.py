@@ -63,7 +63,9 @@ class SentenceIndex:
     """The sentences of one version, for exact and approximate look-up."""
 
     def __init__(self, text: str) -> None:
-        display = _low(to_display(text))
+        # lines joined as in a hunk's context (a line break reads as a space), so that sentences
+        # are cut the same way on both sides of a look-up
+        display = _low(to_display(text)).replace("\n", " ")
         self.sentences = [ws for a, b in sentence_ranges(display) if (ws := tuple(_WORD.findall(display, a, b)))]
         self.exact = set(self.sentences)
         self._postings: dict[str, list[int]] | None = None

@@ -16,14 +16,15 @@ from changes.rules import NoiseRules
 _INVISIBLE = re.compile("[\ufeff\u200b\u200c\u200d\u2060\u00ad]")
 _SPACES = re.compile("[\u00a0\u202f\u2007\u2009\u3000\t\r\f\v]")
 TOKEN = re.compile(
-    r"!?\[[^\]\n]*\]\((?:[^()\s]|\([^()\s]*\))*\)"   # Markdown link or image, one token
+    r"!?\[[^\]\n]*\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"\n]*\")?\)"  # Markdown link or image (with an
+    #                                                                  optional "title"), one token
     r"|<[^<>\n]{1,200}>"                              # an HTML tag such as <br>
     r"|https?://[^\s<>()\[\]]+"                      # bare URL
     r"|[\w’'\u2019]+"                                # word (apostrophes inside)
     r"|\n|[ ]+"                                       # line break / spaces
     r"|[^\w\s]"                                       # any other single character
 )
-LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(((?:[^()\s]|\([^()\s]*\))*)\)")
+LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(((?:[^()\s]|\([^()\s]*\))*)(?:\s+\"[^\"\n]*\")?\)")
 _TAG = re.compile(r"<[^<>\n]{1,200}>")
 _URL = re.compile(r"https?://[^\s<>()\[\]]+")
 _LIST_MARKER = re.compile(r"(?m)^\s*(?:[-*+•·>]+|\d+(?:\\?\.\d+)*\\?[.)]|\(?[a-zA-Z]\)|[ivxIVX]+\\?\.)\s+")
