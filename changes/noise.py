@@ -24,6 +24,9 @@ _TERMINAL_END = re.compile(r"[.!?][\s\"'”’)*_]*$")
 _OPEN_END = re.compile(r"[.!?:;)\]]\W*$")
 _REVISION = re.compile(r"\b(?:last (?:revised|updated|modified)|effective|revised on|updated on|as of)\b", re.I)
 _PERIOD_END = re.compile(r"[.!][\s\"'”’)*_]*$")
+_APOSTROPHES = re.compile("['’‘]")
+_LINK_ONLY = re.compile(r"^(?:\s|[*_|·•,-])*(?:\[[^\]\n]*\]\([^\n]*?\)(?:\s|[*_|·•,-])*)+$")
+_LINK_TEXT = re.compile(r"\[([^\]\n]*)\]\(")
 _NAV_SPLIT = re.compile(r"\s+[*|·•]\s+|\s+\|\s*")
 
 
@@ -65,6 +68,7 @@ def _typo(old: Side, new: Side, noise: NoiseRules) -> bool:
     if len(ow) != 1 or len(nw) != 1:
         return False
     a, b = ow[0].lower(), nw[0].lower()
+    a, b = _APOSTROPHES.sub("", a), _APOSTROPHES.sub("", b)  # "business’s" -> "business'" is typography
     if a == b or not (a.isalpha() and b.isalpha()):
         return False
     if a in noise.protected_words or b in noise.protected_words:
@@ -87,7 +91,15 @@ def _truncation(side: Side, noise: NoiseRules) -> bool:
     return bool(_TERMINAL_END.search(changed)) and 0 < len(words(changed)) <= noise.truncation_max_words
 
 
+def _link_items(block: str) -> list[str] | None:
+    """The link texts of a line made only of links (a menu row), else None."""
+    return _LINK_TEXT.findall(block) if "](" in block and _LINK_ONLY.match(block) else None
+
+
 def _nav_menu(block: str, noise: NoiseRules) -> bool:
+    links = _link_items(block)
+    if links is not None and len(links) >= noise.nav_min_items:
+        return all(len(words(i)) <= 3 for i in links)
     items = [i for i in _NAV_SPLIT.split(to_display(block).strip(" *|")) if i.strip()]
     return len(items) >= noise.nav_min_items and all(len(words(i)) <= 3 for i in items)
 
@@ -116,6 +128,18 @@ def _label_lines(side: Side, noise: NoiseRules) -> bool:
         if len(words(plain)) > noise.label_line_max_words or _PERIOD_END.search(plain):
             return False
     return True
+
+
+def _menu_label(h: RawHunk, noise: NoiseRules) -> bool:
+    """A line made only of short links (a menu row) changed its text, or was added or removed alone."""
+    sides = [x for x in (h.old, h.new) if x.blocks]
+    for side in sides:
+        if len(side.blocks) != 1:
+            return False
+        links = _link_items(side.blocks[0])
+        if not links or any(len(words(x)) > noise.label_line_max_words for x in links):
+            return False
+    return bool(sides)
 
 
 def formatting_only(h: RawHunk, noise: NoiseRules) -> str:
@@ -153,7 +177,7 @@ def judge(h: RawHunk, has_cues: bool, has_direct: bool, noise: NoiseRules) -> tu
 def judge_content(h: RawHunk, has_cues: bool, has_direct: bool, noise: NoiseRules) -> tuple[bool, str]:
     """:func:`judge` for a hunk already known not to be formatting only (``formatting_only`` gave '')."""
     if h.old.raw and _announcement(h.old.raw, noise) and not _announcement(h.new.raw, noise):
-        if h.kind == "removed" or all(_is_date_word(w) for w in words(h.new.raw)):
+        if h.kind == "removed" or all(_is_date_word(w) for w in words(h.new.raw)) or _placeholder(h.new, noise):
             return False, "update announcement removed"
     if h.kind in ("added", "removed") and _menu(h.new if h.kind == "added" else h.old, noise):
         return False, "navigation menu"
@@ -169,6 +193,8 @@ def judge_content(h: RawHunk, has_cues: bool, has_direct: bool, noise: NoiseRule
             return False, "revision date only"
     if has_cues:
         return True, ""
+    if _menu_label(h, noise):
+        return False, "menu link label"
     if h.kind == "added" and _truncation(h.new, noise) or h.kind == "removed" and _truncation(h.old, noise):
         return False, "truncated sentence end (extraction glitch)"
     if h.kind in ("added", "removed") and _label_lines(h.new if h.kind == "added" else h.old, noise):
