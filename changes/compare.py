@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from changes.classify import classify_hunk, severity
-from changes.diff import RawHunk, diff_blocks
-from changes.echo import SentenceIndex, novel_spans
+from changes.diff import RawHunk, Side, diff_blocks
+from changes.echo import SentenceIndex, counterpart, novel_spans
 from changes.model import CONTRACT_LABELS, SEVERITY_ORDER, ChangeResult, Hunk
 from changes.noise import formatting_only, judge_content
 from changes.rules import Rules, load_rules
@@ -13,6 +13,8 @@ from changes.structure import parse_blocks
 CLASSIFIER_VERSION = "1.0.0"
 STUB_NOTE = "capture failure: one version is empty or a stub"
 ECHO_MIN_CHARS = 40  # changed spans shorter than this are edits within a sentence, never echoes
+EFFECTIVE_NOTE = {"added": "takes effect: the other copy of this text was removed",
+                  "removed": "left out of the announced new text"}
 ECHO_NOTE = "the other version still says this (moved or repeated text)"
 
 
@@ -38,6 +40,8 @@ class _Echoes:
     def __init__(self, old: str, new: str) -> None:
         self.texts = (old, new)
         self.index: tuple[SentenceIndex, SentenceIndex] | None = None
+        # sentences that a removed or added copy of the other version changes in effect
+        self.effective: list[RawHunk] = []
 
     def reduce(self, raw: RawHunk) -> bool:
         """Narrow the hunk's changed spans to the words the other version does not say; False when
@@ -48,9 +52,31 @@ class _Echoes:
         if self.index is None:
             self.index = (SentenceIndex(self.texts[0]), SentenceIndex(self.texts[1]))
         old_ix, new_ix = self.index
+        if raw.kind == "removed":
+            self.effective += [RawHunk("added", raw.section, Side(), Side(t, t, sp, blocks=[t]))
+                               for t, sp in counterpart(raw.old.ctx, raw.old.spans, new_ix)]
+        elif raw.kind == "added":
+            self.effective += [RawHunk("removed", raw.section, Side(t, t, sp, blocks=[t]), Side())
+                               for t, sp in counterpart(raw.new.ctx, raw.new.spans, old_ix)]
         raw.old.spans = novel_spans(raw.old.ctx, raw.old.spans, new_ix)
         raw.new.spans = novel_spans(raw.new.ctx, raw.new.spans, old_ix)
         return bool(raw.old.spans or raw.new.spans)
+
+
+def _judged(raw: RawHunk, rules: Rules, effective: bool = False) -> tuple[Hunk, str]:
+    """Classify one hunk whose form is not noise, with the reason for its severity; ``effective``
+    hunks are sentences a removed or added copy changes in effect (material whatever their words)."""
+    cl = classify_hunk(raw, rules)
+    if effective:
+        material, note = True, EFFECTIVE_NOTE[raw.kind]
+    else:  # formatting_only gave '': only judge's content checks run
+        material, note = judge_content(raw, bool(cl.labels), cl.any_direct, rules.noise)
+    hunk = Hunk(raw.section, raw.kind, raw.old.raw, raw.new.raw, material=material, note=note)
+    reason = ""
+    if material:
+        hunk.labels, hunk.evidence, hunk.entities = sorted(cl.labels), cl.evidence, cl.entities
+        hunk.severity, reason = severity(cl, raw.section, rules)
+    return hunk, reason
 
 
 def compare(old_text: str, new_text: str, rules: Rules | None = None) -> ChangeResult:
@@ -60,30 +86,26 @@ def compare(old_text: str, new_text: str, rules: Rules | None = None) -> ChangeR
     """
     rules = rules or load_rules()
     stub = _stub(old_text, new_text, rules)
-    hunks: list[Hunk] = []
-    best = ("none", "No material change")
-    merged: dict[str, set[str]] = {}
+    judged: list[tuple[Hunk, str]] = []
     echoes = _Echoes(old_text, new_text)
     for raw in diff_blocks(parse_blocks(old_text), parse_blocks(new_text), rules.noise):
         form = STUB_NOTE if stub else formatting_only(raw, rules.noise)
         if form:
-            hunks.append(Hunk(raw.section, raw.kind, raw.old.raw, raw.new.raw, material=False, note=form))
-            continue
-        if not echoes.reduce(raw):
-            hunks.append(Hunk(raw.section, raw.kind, raw.old.raw, raw.new.raw, material=False, note=ECHO_NOTE))
-            continue
-        cl = classify_hunk(raw, rules)
-        # formatting_only gave '': judge's form checks would pass again, so only its content checks run
-        material, note = judge_content(raw, bool(cl.labels), cl.any_direct, rules.noise)
-        hunk = Hunk(raw.section, raw.kind, raw.old.raw, raw.new.raw, material=material, note=note)
-        if material:
-            hunk.labels, hunk.evidence, hunk.entities = sorted(cl.labels), cl.evidence, cl.entities
-            hunk.severity, reason = severity(cl, raw.section, rules)
-            if SEVERITY_ORDER[hunk.severity] > SEVERITY_ORDER[best[0]]:
-                best = (hunk.severity, reason)
-            for k, v in cl.entities.items():
-                merged.setdefault(k, set()).update(v)
-        hunks.append(hunk)
+            judged.append((Hunk(raw.section, raw.kind, raw.old.raw, raw.new.raw, material=False, note=form), ""))
+        elif not echoes.reduce(raw):
+            judged.append((Hunk(raw.section, raw.kind, raw.old.raw, raw.new.raw, material=False,
+                                note=ECHO_NOTE), ""))
+        else:
+            judged.append(_judged(raw, rules))
+    judged += [_judged(raw, rules, effective=True) for raw in echoes.effective]
+    hunks = [h for h, _ in judged]
+    best = ("none", "No material change")
+    merged: dict[str, set[str]] = {}
+    for hunk, reason in judged:
+        if hunk.material and SEVERITY_ORDER[hunk.severity] > SEVERITY_ORDER[best[0]]:
+            best = (hunk.severity, reason)
+        for k, v in hunk.entities.items():
+            merged.setdefault(k, set()).update(v)
     all_labels = {lab for h in hunks for lab in h.labels}
     return ChangeResult(
         material=any(h.material for h in hunks),

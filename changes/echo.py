@@ -28,6 +28,10 @@ MIN_NEAR_WORDS = 8       # sentences shorter than this are not matched approxima
 NEAR_SIMILARITY = 0.6    # Dice coefficient of word sets for a "nearly the same" sentence
 LABEL_MAX_WORDS = 4      # a run-in label ("Affiliates.") before the sentence it names
 MIN_KEY_LETTERS = 5      # shorter words ("the", "data") are not used to find candidates
+COPY_MIN_SENTENCES = 10  # a copy of the other version holds at least this many of its sentences ...
+COPY_MIN_SHARE = 0.6     # ... and this share of its own long sentences are found there ...
+COPY_SIMILARITY = 0.4    # a sentence of the stretch this close to one of the copy differs by its edits only
+COPY_MAX_STRETCH = 1.5   # ... within a stretch at most this many times its length
 MAX_POSTING = 40         # words in more sentences than this are too common to find candidates by
 
 _SPLIT = re.compile(r"(?<=[.!?;:])[\s\"'”’)*_]+(?=\S)|\n+|\s[*•·|]\s|<br\s*/?>", re.I)
@@ -62,14 +66,32 @@ def _low(text: str) -> str:
 class SentenceIndex:
     """The sentences of one version, for exact and approximate look-up."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, similarity: float = NEAR_SIMILARITY) -> None:
+        self.similarity = similarity
         # lines joined as in a hunk's context (a line break reads as a space), so that sentences
         # are cut the same way on both sides of a look-up
-        display = _low(to_display(text)).replace("\n", " ")
-        self.sentences = [ws for a, b in sentence_ranges(display) if (ws := tuple(_WORD.findall(display, a, b)))]
-        self.exact = set(self.sentences)
+        self._display = to_display(text).replace("\n", " ")
+        low = _low(self._display)
+        if len(low) != len(self._display):
+            self._display = low
+        self._ranges: list[tuple[int, int]] = []
+        self.sentences: list[tuple[str, ...]] = []
+        for a, b in sentence_ranges(low):
+            ws = tuple(_WORD.findall(low, a, b))
+            if ws:
+                self._ranges.append((a, b))
+                self.sentences.append(ws)
+        self._first = {ws: k for k, ws in reversed(list(enumerate(self.sentences)))}
         self._postings: dict[str, list[int]] | None = None
-        self._cache: dict[tuple[str, ...], tuple[str, ...] | None] = {}
+        self._cache: dict[tuple[str, ...], int | None] = {}
+
+    def __contains__(self, ws: tuple[str, ...]) -> bool:
+        return ws in self._first
+
+    def text(self, k: int) -> str:
+        """Sentence k as a reader sees it."""
+        a, b = self._ranges[k]
+        return self._display[a:b].strip()
 
     def _index(self) -> dict[str, list[int]]:
         """Word -> sentences holding it, for the words rare enough to find candidates by."""
@@ -82,13 +104,13 @@ class SentenceIndex:
             self._postings = {w: ks for w, ks in postings.items() if len(ks) <= MAX_POSTING}
         return self._postings
 
-    def nearest(self, ws: tuple[str, ...]) -> tuple[str, ...] | None:
+    def locate(self, ws: tuple[str, ...]) -> int | None:
         """The sentence of this version that ``ws`` repeats or nearly repeats, or None."""
         if ws in self._cache:
             return self._cache[ws]
-        found: tuple[str, ...] | None = None
-        if ws in self.exact and len(ws) >= MIN_EXACT_WORDS:
-            found = ws
+        found: int | None = None
+        if ws in self._first and len(ws) >= MIN_EXACT_WORDS:
+            found = self._first[ws]
         elif len(ws) >= MIN_NEAR_WORDS:
             mine = set(ws)
             postings = self._index()
@@ -96,12 +118,12 @@ class SentenceIndex:
             for w in mine:
                 if len(w) >= MIN_KEY_LETTERS:
                     hits.update(postings.get(w, ()))
-            best_sim = NEAR_SIMILARITY
+            best_sim = self.similarity
             for k, _ in hits.most_common(8):
                 other = set(self.sentences[k])
                 sim = 2 * len(mine & other) / (len(mine) + len(other))
                 if sim >= best_sim:
-                    found, best_sim = self.sentences[k], sim
+                    found, best_sim = k, sim
         self._cache[ws] = found
         return found
 
@@ -138,7 +160,8 @@ def novel_spans(ctx: str, spans: list[tuple[int, int]], other: SentenceIndex) ->
         if not overlaps(a, b, spans, ends):
             units.append(([], "echo", ws))  # unchanged: both versions hold it here
             continue
-        match = other.nearest(ws)
+        k = other.locate(ws)
+        match = other.sentences[k] if k is not None else None
         if match == ws:
             units.append(([], "echo", ws))
         elif match is not None:
@@ -148,7 +171,7 @@ def novel_spans(ctx: str, spans: list[tuple[int, int]], other: SentenceIndex) ->
                     changed.extend(found[i1:i2])
             units.append((changed, "echo", ws))
         else:
-            units.append((found, "short" if ws in other.exact and len(ws) < MIN_EXACT_WORDS else "novel", ws))
+            units.append((found, "short" if ws in other and len(ws) < MIN_EXACT_WORDS else "novel", ws))
     out: list[tuple[int, int]] = []
     for k, (changed, status, _) in enumerate(units):
         if status in ("short", "novel") and _label_of_echo(k, units, low):
@@ -159,4 +182,42 @@ def novel_spans(ctx: str, spans: list[tuple[int, int]], other: SentenceIndex) ->
                     out[-1] = (out[-1][0], e)
                 else:
                     out.append((s, e))
+    return out
+
+
+def counterpart(ctx: str, spans: list[tuple[int, int]], other: SentenceIndex) -> list[tuple[str, list[tuple[int, int]]]]:
+    """When the changed text is a copy of a stretch of the other version (a policy printed twice
+    while an update is announced, the old copy dropped on the effective date), the sentences of
+    that stretch which the copy lacks, each with the words that differ from the copy's closest
+    sentence: what the removal puts into effect, or what the announced text leaves out. Empty
+    when the change is no such copy."""
+    ends = [e for _, e in spans]
+    matched: set[int] = set()
+    total = 0
+    mine: list[str] = []
+    for a, b in sentence_ranges(ctx):
+        if not overlaps(a, b, spans, ends):
+            continue
+        mine.append(ctx[a:b])
+        ws = tuple(_WORD.findall(_low(ctx[a:b])))
+        if len(ws) < MIN_NEAR_WORDS:
+            continue
+        total += 1
+        k = other.locate(ws)
+        if k is not None:
+            matched.add(k)
+    if len(matched) < COPY_MIN_SENTENCES or len(matched) < COPY_MIN_SHARE * total:
+        return []
+    lo, hi = min(matched), max(matched)
+    if hi - lo + 1 > COPY_MAX_STRETCH * total:
+        return []  # matches scattered over the other version: a restructure, not a copy
+    copy = SentenceIndex("\n".join(mine), similarity=COPY_SIMILARITY)
+    out = []
+    for k in range(lo, hi + 1):
+        if k in matched or len(other.sentences[k]) < MIN_NEAR_WORDS:
+            continue
+        text = other.text(k)
+        changed = novel_spans(text, [(0, len(text))], copy)
+        if changed:
+            out.append((text, changed))
     return out
