@@ -135,11 +135,16 @@ def _label_of_echo(k: int, units: list[tuple[list[tuple[int, int]], str, tuple[s
     changed, status, ws = units[k]
     if len(ws) >= MIN_EXACT_WORDS:
         return False
-    for n in (k - 1, k + 1):
-        if 0 <= n < len(units) and units[n][1] == "echo":
-            if status == "short" or (n == k + 1 and len(ws) <= LABEL_MAX_WORDS and set(ws) <= set(units[n][2])):
+    if status == "short":  # the nearest longer sentence on either side (past other short ones) is echoed
+        for step in (-1, 1):
+            n = k + step
+            while 0 <= n < len(units) and units[n][1] == "short":
+                n += step
+            if 0 <= n < len(units) and units[n][1] == "echo":
                 return True
-    return False
+        return False
+    nxt = units[k + 1] if k + 1 < len(units) else None
+    return (nxt is not None and nxt[1] == "echo" and len(ws) <= LABEL_MAX_WORDS and set(ws) <= set(nxt[2]))
 
 
 def novel_spans(ctx: str, spans: list[tuple[int, int]], other: SentenceIndex) -> list[tuple[int, int]]:
