@@ -150,9 +150,10 @@ def _matches(ctx: str, rules: Rules) -> tuple[tuple[tuple[str, str, float, int, 
     for label in rules.labels:
         mine: list[tuple[str, str, float, int, int, str]] = []
         for p in label.patterns:
-            if p.pre and not _pre_ok(p.pre, ctx, low, p.case_sensitive, trap):
-                continue  # the explicit pre-check says the regex cannot match
-            if p.gate is not None and not any(lit in low for lit in p.gate):
+            if p.pre:
+                if not _pre_ok(p.pre, ctx, low, p.case_sensitive, trap):
+                    continue  # the explicit pre-check says the regex cannot match
+            elif p.gate is not None and not any(lit in low for lit in p.gate):
                 continue
             if p.starts and (p.case_sensitive or not trap):  # without a trap, `low` keeps ctx's offsets
                 matches = _anchored(p.regex, ctx, ctx if p.case_sensitive else low, p.starts)

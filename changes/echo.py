@@ -32,6 +32,7 @@ COPY_MIN_SENTENCES = 10  # a copy of the other version holds at least this many 
 COPY_MIN_SHARE = 0.6     # ... and this share of its own long sentences are found there ...
 COPY_SIMILARITY = 0.4    # a sentence of the stretch this close to one of the copy differs by its edits only
 COPY_MAX_STRETCH = 1.5   # ... within a stretch at most this many times its length
+CANDIDATE_KEYS = 8       # candidates come from the postings of a sentence's rarest words
 MAX_POSTING = 40         # words in more sentences than this are too common to find candidates by
 
 _SPLIT = re.compile(r"(?<=[.!?;:])[\s\"'”’)*_]+(?=\S)|\n+|\s[*•·|]\s|<br\s*/?>", re.I)
@@ -114,10 +115,10 @@ class SentenceIndex:
         elif len(ws) >= MIN_NEAR_WORDS:
             mine = set(ws)
             postings = self._index()
+            keys = sorted((postings[w] for w in mine if w in postings), key=len)[:CANDIDATE_KEYS]
             hits: Counter[int] = Counter()
-            for w in mine:
-                if len(w) >= MIN_KEY_LETTERS:
-                    hits.update(postings.get(w, ()))
+            for ks in keys:  # the rarest words find the candidates
+                hits.update(ks)
             best_sim = self.similarity
             for k, _ in hits.most_common(8):
                 other = set(self.sentences[k])
@@ -196,6 +197,8 @@ def counterpart(ctx: str, spans: list[tuple[int, int]], other: SentenceIndex) ->
     that stretch which the copy lacks, each with the words that differ from the copy's closest
     sentence: what the removal puts into effect, or what the announced text leaves out. Empty
     when the change is no such copy."""
+    if sum(e - s for s, e in spans) < COPY_MIN_SENTENCES * MIN_NEAR_WORDS * 3:
+        return []  # too short to hold COPY_MIN_SENTENCES long sentences
     ends = [e for _, e in spans]
     matched: set[int] = set()
     total = 0
