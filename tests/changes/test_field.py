@@ -13,9 +13,6 @@ CASES = load_jsonl(FIELD / "pairs.jsonl")
 KNOWN_MISSES = {
     "openai-model-sources-link": "link text 'this article' -> 'this help center article' beside AI words "
                                  "is judged a real edit; gold treats it as a link-only change",
-    "pinterest-2025-share-ads-privacy-settings": "'and your privacy settings' is added right after the unchanged "
-                                                 "'Depending on where you live,'; the adjacent regional condition "
-                                                 "is taken for a regional change (window of 3 words)",
     "anthropic-2026-washington-health-data": "the new Washington health-data pointer ends 'if you integrate third "
                                              "party health applications with Claude'; the product name counts as "
                                              "an AI cue (gold: regional pointer only; arguable)",
