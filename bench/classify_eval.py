@@ -1,13 +1,18 @@
-"""Dev-set evaluation of changes.compare: precision, recall and F1 per label and for `material`.
+"""Evaluation of changes.compare: precision, recall and F1 per label and for `material`, per set.
 
-Usage: python bench/classify_eval.py [--verbose]
+Usage: python bench/classify_eval.py [--verbose] [--shared DIR] [--texts DIR ...] [--ota DIR]
 
-Reads fixtures/devset/pairs.jsonl (real LinkedIn version pairs, gold reviewed against LABELS.md) and
-fixtures/classify/other_platforms.jsonl (synthetic snippets in other platforms' style) and
-fixtures/field/pairs.jsonl (real passages of other platforms' policy changes; misclassified rows are
-always listed).
-Label metrics use English, non-rewrite pairs; `material` uses every pair except archive URL switches,
-which are reported separately (a pure two-text function cannot know the archive switched URL).
+Sets, each reported on its own (README "Measured" says which ones the rules were tuned on):
+- fixtures/devset/pairs.jsonl: real LinkedIn version pairs, gold reviewed against LABELS.md (fitted);
+- ../shared/labelled: hand-labelled real version pairs of other platforms (``--shared``);
+- fixtures/labelled/pairs.jsonl: our own hand-labelled real version pairs from Open Terms Archive, labels
+  written before the classifier ran on them. Their texts are not in the repository: give a folder that
+  holds ``<dir>/old.md`` and ``<dir>/new.md`` per row (``--texts``), or a folder of clones of the Open
+  Terms Archive ``*-versions`` repositories (``--ota``: ``NAME``, ``NAME.git`` or ``OWNER+NAME/repo``),
+  read with ``git show COMMIT:PATH``;
+- fixtures/classify/other_platforms.jsonl (synthetic) and fixtures/field/pairs.jsonl (real passages).
+Dev-set label metrics use English, non-rewrite pairs; `material` uses every pair except archive URL
+switches, which are reported separately (a pure two-text function cannot know the archive switched URL).
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,9 +83,57 @@ def score(rows: list[dict], predict, title: str, verbose: bool) -> dict[str, tup
     return out
 
 
+def _ota_text(ota: Path, repo: str, commit: str, path: str) -> str | None:
+    """A file of an Open Terms Archive versions repository clone at a commit, or None."""
+    owner, name = repo.split("/", 1)
+    for git_dir in (ota / name, ota / f"{name}.git", ota / f"{owner}+{name}" / "repo"):
+        if git_dir.exists():
+            done = subprocess.run(["git", "--git-dir", str(git_dir / ".git") if (git_dir / ".git").exists()
+                                   else str(git_dir), "show", f"{commit}:{path}"], capture_output=True)
+            if done.returncode == 0:
+                return done.stdout.decode("utf-8")
+    return None
+
+
+def pair_texts(row: dict, texts: list[Path], ota: Path | None) -> tuple[str, str] | None:
+    """The old and new text of a labelled row: from a texts folder, else from an OTA clone."""
+    for base in texts:
+        d = base / row["dir"]
+        if (d / "old.md").exists() and (d / "new.md").exists():
+            return (d / "old.md").read_text(encoding="utf-8"), (d / "new.md").read_text(encoding="utf-8")
+    if ota is not None:
+        src = row["source"]
+        old = _ota_text(ota, src["repo"], src["old_commit"], src["path"])
+        new = _ota_text(ota, src["repo"], src["new_commit"], src["path"])
+        if old is not None and new is not None:
+            return old, new
+    return None
+
+
+def labelled_set(title: str, rows: list[dict], texts: Callable[[dict], tuple[str, str] | None],
+                 verbose: bool) -> None:
+    """Score a set of labelled version pairs whose texts are read by `texts` (rows without texts are
+    counted and skipped)."""
+    found = [(row, t) for row in rows if (t := texts(row)) is not None]
+    if len(found) < len(rows):
+        print(f"\n({title}: {len(rows) - len(found)} of {len(rows)} pairs have no texts here, skipped)")
+    if not found:
+        return
+    cache = {row["id"]: compare(*t) for row, t in found}
+    score([row for row, _ in found], lambda row: cache[row["id"]], title, verbose)
+    noise = [row for row, _ in found if not row["material"]]
+    wrong = sum(cache[row["id"]].material for row in noise)
+    print(f"non-material pairs called material: {wrong} of {len(noise)} ({wrong / max(1, len(noise)):.1%})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--verbose", "-v", action="store_true", help="list every FP/FN pair")
+    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "labelled",
+                    help="the shared hand-labelled set (default: ../shared/labelled)")
+    ap.add_argument("--texts", type=Path, action="append", default=[],
+                    help="a folder holding <dir>/old.md and <dir>/new.md of fixtures/labelled rows")
+    ap.add_argument("--ota", type=Path, help="a folder of Open Terms Archive *-versions clones")
     args = ap.parse_args()
     dev_dir = ROOT / "fixtures/devset"
     pairs = load_jsonl(dev_dir / "pairs.jsonl")
@@ -99,6 +154,19 @@ def main() -> None:
         if row["url_switch"]:
             res = predict_pair(row)
             print(f"    {row['id']}: material={res.material} labels={res.labels} severity={res.severity}")
+
+    shared_file = args.shared / "pairs.jsonl"
+    if shared_file.exists():
+        def shared_texts(row: dict) -> tuple[str, str]:
+            d = args.shared / row["dir"]
+            return (d / "old.md").read_text(encoding="utf-8"), (d / "new.md").read_text(encoding="utf-8")
+        labelled_set(f"shared hand-labelled set ({args.shared})", load_jsonl(shared_file), shared_texts,
+                     args.verbose)
+    else:
+        print(f"\n(no shared set at {args.shared})")
+    own = load_jsonl(ROOT / "fixtures/labelled/pairs.jsonl")
+    labelled_set("own hand-labelled set (fixtures/labelled)", own,
+                 lambda row: pair_texts(row, args.texts, args.ota), args.verbose)
 
     synth = load_jsonl(ROOT / "fixtures/classify/other_platforms.jsonl")
     score(synth, lambda row: compare(row["old"], row["new"]),

@@ -23,6 +23,7 @@ from changes.echo import overlaps, sentence_ranges
 from changes.rules import DIGIT, Pre, Rules, SeverityRule
 
 MAX_EVIDENCE = 3
+SECTION_CUE = "section: "  # evidence of a cue found in the hunk's section path
 MAX_SENTENCE = 300
 NEGATION_CHARS = 200  # how far before a cue (within its clause) a negation is looked for
 _CLAUSE_BREAK = re.compile(r"[;:]|,\s+(?:and|but|or|while|whereas|unless|if|when)\b|\.\s")
@@ -54,6 +55,7 @@ class Classification:
     direction: dict[str, str] = field(default_factory=dict)
     direct_ids: set[str] = field(default_factory=set)
     any_direct: bool = False  # some cue of weight >= 0.5 overlaps the changed words
+    section_only: set[str] = field(default_factory=set)  # labels owed to the section path alone
 
 
 def _sentence(ctx: str) -> str:
@@ -222,7 +224,7 @@ def _section_cues(section: str, rules: Rules) -> list[Cue]:
         if not heads:
             continue
         found, _ = _matches(" > ".join(heads), rules)
-        out.extend(Cue(label, pid, phrase, f"section: {section}", "new", False, weight, 0, start)
+        out.extend(Cue(label, pid, phrase, f"{SECTION_CUE}{section}", "new", False, weight, 0, start)
                    for label, pid, weight, start, _, phrase in found
                    if label == lab.name and weight >= lab.threshold)
     return out
@@ -315,6 +317,8 @@ def classify_hunk(h: RawHunk, rules: Rules) -> Classification:
         if score < label.threshold:
             continue
         result.labels.append(label.name)
+        if all(c.sentence.startswith(SECTION_CUE) for c in mine if c.dist <= label.window):
+            result.section_only.add(label.name)
         ordered = sorted(mine, key=lambda c: (c.dist, -c.weight, c.side != "new"))
         items: list[str] = []
         for c in ordered:

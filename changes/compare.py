@@ -5,6 +5,7 @@ from __future__ import annotations
 from changes.classify import classify_hunk, severity
 from changes.diff import RawHunk, Side, diff_blocks
 from changes.echo import SentenceIndex, counterpart, novel_spans
+from changes.language import switched
 from changes.model import CONTRACT_LABELS, SEVERITY_ORDER, ChangeResult, Hunk
 from changes.noise import formatting_only, judge_content
 from changes.rules import Rules, load_rules
@@ -15,6 +16,7 @@ STUB_NOTE = "capture failure: one version is empty or a stub"
 ECHO_MIN_CHARS = 40  # changed spans shorter than this are edits within a sentence, never echoes
 EFFECTIVE_NOTE = {"added": "takes effect: the other copy of this text was removed",
                   "removed": "left out of the announced new text"}
+LANGUAGE_NOTE = "the versions are in different languages ({} -> {}): another edition, not an edit"
 ECHO_NOTE = "the other version still says this (moved or repeated text)"
 
 
@@ -70,7 +72,8 @@ def _judged(raw: RawHunk, rules: Rules, effective: bool = False) -> tuple[Hunk, 
     if effective:
         material, note = True, EFFECTIVE_NOTE[raw.kind]
     else:  # formatting_only gave '': only judge's content checks run
-        material, note = judge_content(raw, bool(cl.labels), cl.any_direct, rules.noise)
+        # a label owed only to the section path does not make a hunk material
+        material, note = judge_content(raw, bool(set(cl.labels) - cl.section_only), cl.any_direct, rules.noise)
     hunk = Hunk(raw.section, raw.kind, raw.old.raw, raw.new.raw, material=material, note=note)
     reason = ""
     if material:
@@ -86,10 +89,11 @@ def compare(old_text: str, new_text: str, rules: Rules | None = None) -> ChangeR
     """
     rules = rules or load_rules()
     stub = _stub(old_text, new_text, rules)
+    langs = switched(old_text, new_text, rules.noise)
     judged: list[tuple[Hunk, str]] = []
     echoes = _Echoes(old_text, new_text)
     for raw in diff_blocks(parse_blocks(old_text), parse_blocks(new_text), rules.noise):
-        form = STUB_NOTE if stub else formatting_only(raw, rules.noise)
+        form = STUB_NOTE if stub else LANGUAGE_NOTE.format(*langs) if langs else formatting_only(raw, rules.noise)
         if form:
             judged.append((Hunk(raw.section, raw.kind, raw.old.raw, raw.new.raw, material=False, note=form), ""))
         elif not echoes.reduce(raw):

@@ -12,17 +12,12 @@ from changes.diff import RawHunk, Side
 from changes.rules import NoiseRules
 from changes.text import norm, to_display, words
 
-_MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
-           "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
-           "sept", "oct", "nov", "dec"}
-_DATE_WORDS = {"effective", "on", "last", "revised", "updated", "modified", "as", "of", "dated", "date"}
 _MARKER_ONLY = re.compile(r"^[\s*_#>|]*(?:\(?(?:\d{1,3}(?:\.\d{1,3})*|[ivx]{1,4}|[a-z])\\?[.)]|[-+•·])?[\s*_|]*$", re.I)
 _MARKUP_RUN = re.compile(r"[\s|*_\-#>]+")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _ORDINAL = re.compile(r"^\d{1,4}(?:st|nd|rd|th)?$", re.IGNORECASE)
 _TERMINAL_END = re.compile(r"[.!?][\s\"'”’)*_]*$")
 _OPEN_END = re.compile(r"[.!?:;)\]]\W*$")
-_REVISION = re.compile(r"\b(?:last (?:revised|updated|modified)|effective|revised on|updated on|as of)\b", re.I)
 _PERIOD_END = re.compile(r"[.!][\s\"'”’)*_]*$")
 _APOSTROPHES = re.compile("['’‘]")
 _LINK_ONLY = re.compile(r"^(?:\s|[*_|·•,-])*(?:\[[^\]\n]*\]\([^\n]*?\)(?:\s|[*_|·•,-])*)+$")
@@ -45,9 +40,9 @@ def _edit_distance(a: str, b: str, cap: int) -> int:
     return prev[-1]
 
 
-def _is_date_word(w: str) -> bool:
+def _is_date_word(w: str, noise: NoiseRules) -> bool:
     lw = w.lower()
-    return lw in _MONTHS or lw in _DATE_WORDS or bool(_ORDINAL.match(lw))
+    return lw in noise.month_words or lw in noise.date_words or bool(_ORDINAL.match(lw))
 
 
 def _placeholder(side: Side, noise: NoiseRules) -> bool:
@@ -130,6 +125,54 @@ def _label_lines(side: Side, noise: NoiseRules) -> bool:
     return True
 
 
+_NUMBER = re.compile(r"^\(?\.?\d{1,3}(?:\.\d{1,3})*[.)]?$")
+_ANCHOR_LINK = re.compile(r"\]\(#[^)\s]*\)")
+
+
+def _numbering(h: RawHunk, noise: NoiseRules) -> bool:
+    """Only numbers changed (list items renumbered, page numbers of a contents list), with no unit
+    or meaning word beside them: "30 days" -> "90 days" stays material."""
+    changed = [t for side in (h.old, h.new) for t in to_display(side.raw).split()]
+    if not changed or not all(_NUMBER.match(t.strip("*_\\")) for t in changed):
+        return False
+    def joined(side: Side) -> bool:
+        before, after = side.prefix[-1:], side.suffix[:1]
+        return bool(before and (before.isalnum() or before in "-/,"
+                                or before == "." and side.prefix[-2:] != "..")  # dot leaders are layout
+                    or after and (after.isalnum() or after in "-/"))
+    if any(side.raw and joined(side) for side in (h.old, h.new)):
+        return False  # part of a longer number (a phone number, a date, an amount)
+    around = [w.lower() for side in (h.old, h.new)
+              for w in words(side.prefix)[-2:] + words(side.suffix)[:2]]
+    return not any(w in noise.number_units for w in around) and not any(
+        ch in side.prefix[-3:] + side.suffix[:3] for side in (h.old, h.new) for ch in "%€$£")
+
+
+def _abbreviation(ow: list[str], nw: list[str]) -> bool:
+    """One word written out or shortened ("article" <-> "art.")."""
+    if len(ow) != 1 or len(nw) != 1:
+        return False
+    a, b = sorted((ow[0].lower(), nw[0].lower()), key=len)
+    return len(a) >= 2 and a != b and b.startswith(a) and a.isalpha() and b.isalpha()
+
+
+def _contents(side: Side) -> bool:
+    """The change adds or removes whole lines that link to places in the same page: a table of
+    contents."""
+    if side.prefix.strip() or side.suffix.strip() or len(side.blocks) < 2:
+        return False
+    return all(_ANCHOR_LINK.search(b) and _link_items(b.lstrip("0123456789.*-+ \\")) is not None
+               or not words(b) for b in side.blocks)
+
+
+def _cookie_banner(side: Side, noise: NoiseRules) -> bool:
+    """The change adds or removes a short block about cookies with consent buttons (the site's
+    cookie banner captured with the page)."""
+    text = to_display(side.raw)
+    return ("cookie" in text.lower() and len(words(text)) <= noise.cookie_banner_max_words
+            and any(p.search(text) for p in noise.cookie_banner))
+
+
 def _menu_label(h: RawHunk, noise: NoiseRules) -> bool:
     """A line made only of short links (a menu row) changed its text, or was added or removed alone."""
     sides = [x for x in (h.old, h.new) if x.blocks]
@@ -177,20 +220,28 @@ def judge(h: RawHunk, has_cues: bool, has_direct: bool, noise: NoiseRules) -> tu
 def judge_content(h: RawHunk, has_cues: bool, has_direct: bool, noise: NoiseRules) -> tuple[bool, str]:
     """:func:`judge` for a hunk already known not to be formatting only (``formatting_only`` gave '')."""
     if h.old.raw and _announcement(h.old.raw, noise) and not _announcement(h.new.raw, noise):
-        if h.kind == "removed" or all(_is_date_word(w) for w in words(h.new.raw)) or _placeholder(h.new, noise):
+        if h.kind == "removed" or all(_is_date_word(w, noise) for w in words(h.new.raw)) or _placeholder(h.new, noise):
             return False, "update announcement removed"
     if h.kind in ("added", "removed") and _menu(h.new if h.kind == "added" else h.old, noise):
         return False, "navigation menu"
+    if h.kind in ("added", "removed") and _contents(h.new if h.kind == "added" else h.old):
+        return False, "table of contents"
+    if h.kind in ("added", "removed") and _cookie_banner(h.new if h.kind == "added" else h.old, noise):
+        return False, "cookie-consent banner"
     if has_direct:
         return True, ""
     if _typo(h.old, h.new, noise):
         return False, "typo fix"
     ow, nw = words(h.old.raw), words(h.new.raw)
-    if ow + nw and all(_is_date_word(w) for w in ow + nw):
+    if ow + nw and all(_is_date_word(w, noise) for w in ow + nw):
         ctx = words(h.new.ctx or h.old.ctx)
-        if len(ctx) <= 20 and any(w.lower() in _MONTHS or _YEAR.match(w) for w in ctx) \
-                or _REVISION.search(h.new.ctx or h.old.ctx):
+        if len(ctx) <= 20 and any(w.lower() in noise.month_words or _YEAR.match(w) for w in ctx) \
+                or (noise.revision is not None and noise.revision.search(h.new.ctx or h.old.ctx)):
             return False, "revision date only"
+    if _numbering(h, noise):
+        return False, "numbering only (list or page numbers)"
+    if _abbreviation(ow, nw):
+        return False, "abbreviation written out or shortened"
     if has_cues:
         return True, ""
     if _menu_label(h, noise):

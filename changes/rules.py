@@ -140,6 +140,15 @@ class NoiseRules:
     stub_ratio: float
     stub_min_chars: int
     truncation_max_words: int
+    month_words: frozenset[str] = frozenset()
+    date_words: frozenset[str] = frozenset()
+    revision: re.Pattern[str] | None = None
+    number_units: frozenset[str] = frozenset()
+    cookie_banner: tuple[re.Pattern[str], ...] = ()
+    cookie_banner_max_words: int = 0
+    language_stopwords: tuple[tuple[str, frozenset[str]], ...] = ()
+    language_min_hits: int = 0
+    language_margin: float = 1.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -261,7 +270,9 @@ def parse_noise(data: dict[str, Any]) -> NoiseRules:
     keys = {"tracking_params", "wrapper_hosts", "ignore_patterns", "ignore_hints", "placeholder_patterns",
             "announcement_patterns", "filler_words", "protected_words", "typo_max_distance",
             "label_line_max_words", "nav_min_items", "stub_ratio", "stub_min_chars",
-            "truncation_max_words"}
+            "truncation_max_words", "month_words", "date_words", "revision_pattern", "number_units",
+            "cookie_banner_patterns", "cookie_banner_max_words", "language_stopwords", "language_min_hits",
+            "language_margin"}
     _check_keys("noise.toml", data, keys, keys)
     ignore = "|".join(f"(?:{p})" for p in data["ignore_patterns"])
     return NoiseRules(
@@ -280,6 +291,16 @@ def parse_noise(data: dict[str, Any]) -> NoiseRules:
         stub_ratio=float(data["stub_ratio"]),
         stub_min_chars=int(data["stub_min_chars"]),
         truncation_max_words=int(data["truncation_max_words"]),
+        month_words=frozenset(w.lower() for w in data["month_words"]),
+        date_words=frozenset(w.lower() for w in data["date_words"]),
+        revision=_compile("noise.revision_pattern", data["revision_pattern"]),
+        number_units=frozenset(w.lower() for w in data["number_units"]),
+        cookie_banner=tuple(_compile("noise.cookie_banner_patterns", p) for p in data["cookie_banner_patterns"]),
+        cookie_banner_max_words=int(data["cookie_banner_max_words"]),
+        language_stopwords=tuple((str(k), frozenset(str(w).lower() for w in v))
+                                 for k, v in sorted(data["language_stopwords"].items())),
+        language_min_hits=int(data["language_min_hits"]),
+        language_margin=float(data["language_margin"]),
     )
 
 
