@@ -133,6 +133,7 @@ def _numbering(h: RawHunk, noise: NoiseRules) -> bool:
     """Only numbers changed (list items renumbered, page numbers of a contents list), with no unit
     or meaning word beside them: "30 days" -> "90 days" stays material."""
     changed = [t for side in (h.old, h.new) for t in to_display(side.raw).split()]
+    changed = [t for t in changed if t.strip(".")]  # dot leaders of a contents list
     if not changed or not all(_NUMBER.match(t.strip("*_\\")) for t in changed):
         return False
     def joined(side: Side) -> bool:
@@ -146,6 +147,16 @@ def _numbering(h: RawHunk, noise: NoiseRules) -> bool:
               for w in words(side.prefix)[-2:] + words(side.suffix)[:2]]
     return not any(w in noise.number_units for w in around) and not any(
         ch in side.prefix[-3:] + side.suffix[:3] for side in (h.old, h.new) for ch in "%€$£")
+
+
+_WEB_ADDRESS = re.compile(r"^[\[(<*_]*https?://\S+$")
+
+
+def _web_address_only(h: RawHunk) -> bool:
+    """Only web addresses changed, shown as themselves (a link's target is already ignored); an
+    e-mail address is where to exercise a right, so it stays material."""
+    changed = [t for side in (h.old, h.new) for t in to_display(side.raw).split()]
+    return bool(changed) and all(_WEB_ADDRESS.match(t) for t in changed)
 
 
 def _abbreviation(ow: list[str], nw: list[str]) -> bool:
@@ -180,7 +191,8 @@ def _menu_label(h: RawHunk, noise: NoiseRules) -> bool:
         if len(side.blocks) != 1:
             return False
         links = _link_items(side.blocks[0])
-        if not links or any(len(words(x)) > noise.label_line_max_words for x in links):
+        longest = 2 * noise.label_line_max_words if links and len(links) == 1 else noise.label_line_max_words
+        if not links or any(len(words(x)) > longest for x in links):
             return False
     return bool(sides)
 
@@ -240,6 +252,8 @@ def judge_content(h: RawHunk, has_cues: bool, has_direct: bool, noise: NoiseRule
             return False, "revision date only"
     if _numbering(h, noise):
         return False, "numbering only (list or page numbers)"
+    if _web_address_only(h):
+        return False, "web address only"
     if _abbreviation(ow, nw):
         return False, "abbreviation written out or shortened"
     if has_cues:

@@ -26,6 +26,7 @@ TOKEN = re.compile(
 )
 LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(((?:[^()\s]|\([^()\s]*\))*)(?:\s+\"[^\"\n]*\")?\)")
 _TAG = re.compile(r"<[^<>\n]{1,200}>")
+_IMAGE = re.compile(r"!\[[^\]\n]*\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"\n]*\")?\)")
 _URL = re.compile(r"https?://[^\s<>()\[\]]+")
 _LIST_MARKER = re.compile(r"(?m)^\s*(?:[-*+•·>]+|\d+(?:\\?\.\d+)*\\?[.)]|\(?[a-zA-Z]\)|[ivxIVX]+\\?\.)\s+")
 _KEEP = re.compile(r"[^\W_]+|[$€£%@]")
@@ -108,6 +109,8 @@ def norm(text: str, noise: NoiseRules) -> str:
 def _norm_cached(text: str, noise: NoiseRules) -> str:
     text = clean(text) if "\r" in text or not text.isascii() else text
     if "[" in text or "<" in text:
+        if "![" in text:
+            text = _IMAGE.sub(" ", text)  # an image's alt text and address carry no policy text
         text = to_display(text)
     if "http" in text:
         text = _URL.sub(lambda m: canonical_url(m.group(0), noise), text)
