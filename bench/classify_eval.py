@@ -165,8 +165,10 @@ def main() -> None:
     else:
         print(f"\n(no shared set at {args.shared})")
     own = load_jsonl(ROOT / "fixtures/labelled/pairs.jsonl")
-    labelled_set("own hand-labelled set (fixtures/labelled)", own,
-                 lambda row: pair_texts(row, args.texts, args.ota), args.verbose)
+    for split, what in (("tuning", "rules were tuned on it"), ("held_out", "never tuned on")):
+        labelled_set(f"own hand-labelled set, {split} (fixtures/labelled; {what})",
+                     [r for r in own if r["split"] == split],
+                     lambda row: pair_texts(row, args.texts, args.ota), args.verbose and split == "tuning")
 
     synth = load_jsonl(ROOT / "fixtures/classify/other_platforms.jsonl")
     score(synth, lambda row: compare(row["old"], row["new"]),

@@ -116,6 +116,8 @@ def _label_lines(side: Side, noise: NoiseRules) -> bool:
     """The change adds or removes whole short lines that read like UI labels, not sentences."""
     if side.prefix.strip() or side.suffix.strip() or not side.blocks:
         return False
+    if len(side.blocks) == 1 and _LIST_ITEM.match(side.blocks[0]) and _link_items(side.blocks[0].lstrip(" -*+•")):
+        return False  # one linked item added to or removed from a list: content (a list of product notices)
     for block in side.blocks:
         plain = to_display(block).strip(" *_#|")
         if _nav_menu(block, noise):
@@ -126,6 +128,7 @@ def _label_lines(side: Side, noise: NoiseRules) -> bool:
 
 
 _NUMBER = re.compile(r"^\(?\.?\d{1,3}(?:\.\d{1,3})*[.)]?$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s")
 _ANCHOR_LINK = re.compile(r"\]\(#[^)\s]*\)")
 
 
@@ -190,6 +193,8 @@ def _menu_label(h: RawHunk, noise: NoiseRules) -> bool:
     for side in sides:
         if len(side.blocks) != 1:
             return False
+        if _LIST_ITEM.match(side.blocks[0]):
+            return False  # an item of a list of links is content (a list of product notices)
         links = _link_items(side.blocks[0])
         longest = 2 * noise.label_line_max_words if links and len(links) == 1 else noise.label_line_max_words
         if not links or any(len(words(x)) > longest for x in links):
