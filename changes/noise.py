@@ -127,7 +127,7 @@ def _label_lines(side: Side, noise: NoiseRules) -> bool:
     return True
 
 
-_NUMBER = re.compile(r"^\(?\.?\d{1,3}(?:\.\d{1,3})*[.)]?$")
+_NUMBER = re.compile(r"^\(?\.?(?:\d{1,3}|[A-Za-z](?=[.)]|\.\d)|[ivxIVX]{1,4}(?=[.)]))(?:\.\d{1,3})*[.)]?$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s")
 _ANCHOR_LINK = re.compile(r"\]\(#[^)\s]*\)")
 
@@ -152,7 +152,7 @@ def _numbering(h: RawHunk, noise: NoiseRules) -> bool:
         ch in side.prefix[-3:] + side.suffix[:3] for side in (h.old, h.new) for ch in "%€$£")
 
 
-_WEB_ADDRESS = re.compile(r"^[\[(<*_]*https?://\S+$")
+_WEB_ADDRESS = re.compile(r"^[\[(<*_]*(?:https?://\S+|(?:www\.)?[\w-]+(?:\.[\w-]+)*\.(?:com|ai|org|net|io|fr|de|co|app|eu|uk|gov)(?:/\S*)?)[\])>*_.,]*$")
 
 
 def _web_address_only(h: RawHunk) -> bool:
