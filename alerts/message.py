@@ -6,12 +6,34 @@ wording of its own beyond layout, so every channel says the same thing.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 RANK = {"none": 0, "low": 1, "medium": 2, "high": 3}
 LABELS = {"ai_training": "AI training", "opt_out": "opt-out", "regions": "regions"}
 PLATFORMS = {"linkedin": "LinkedIn"}
+
+
+_DEL = re.compile(r"\[-(.*?)-\]", re.S)
+_INS = re.compile(r"\{\+(.*?)\+\}", re.S)
+
+
+def place(h: dict[str, Any]) -> str:
+    """Where a change unit is: its section, or "moved from X -> to Y"."""
+    section = h.get("section") or "(top)"
+    if h.get("kind") == "moved":
+        return f"moved from {h.get('from_section') or '(top)'} -> to {section}"
+    return section
+
+
+def marked(text: str, escape: Callable[[str], str], deleted: tuple[str, str], inserted: tuple[str, str]) -> str:
+    """A unit's inline text (deletions in [-...-], insertions in {+...+}) escaped for a channel, with
+    the channel's own marks around deletions and insertions."""
+    out = escape(text)
+    out = _DEL.sub(lambda m: deleted[0] + m.group(1) + deleted[1], out)
+    return _INS.sub(lambda m: inserted[0] + m.group(1) + inserted[1], out)
 
 
 def label_name(label: str) -> str:
@@ -110,7 +132,10 @@ def entry_text(p: dict[str, Any]) -> str:
         lines.append(f"Changes ({shown} shown):")
         for h in hunks:
             tag = f" [{', '.join(label_name(x) for x in h['labels'])}]" if h.get("labels") else ""
-            lines.append(f"  § {h.get('section') or '(top)'}{tag}")
+            lines.append(f"  § {place(h)}{tag}")
+            if h.get("text"):
+                lines.append(f"    {h['text']}")
+                continue
             if h.get("removed"):
                 lines.append(f"    - {h['removed']}")
             if h.get("added"):

@@ -60,6 +60,19 @@ def _sentence(ctx: str) -> str:
     return s if len(s) <= MAX_SENTENCE else s[: MAX_SENTENCE - 1] + "…"
 
 
+_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
+
+
+def _sentence_around(ctx: str, a: int, b: int) -> str:
+    """The evidence sentence of a match [a, b): the whole context when short, else the sentence
+    holding the match (a change unit may span several sentences)."""
+    if len(ctx) <= MAX_SENTENCE:
+        return _sentence(ctx)
+    lo = max((m.end() for m in _SENTENCE_END.finditer(ctx, 0, a)), default=0)
+    m = _SENTENCE_END.search(ctx, b)
+    return _sentence(ctx[lo:m.end() if m else len(ctx)])
+
+
 _WORD = re.compile(r"\w+")
 
 
@@ -175,13 +188,13 @@ def _cues(h: RawHunk, rules: Rules) -> list[Cue]:
         found, starts = _matches(side.ctx, rules)
         if not found:
             continue
-        sentence = _sentence(side.ctx)
         word_starts = list(starts)
         for label, pid, weight, start, end, phrase in found:
             dist = _distance(start, end, side.spans, word_starts)
             if dist and _across_clause(start, end, side.spans, side.ctx):
                 dist += CLAUSE_PENALTY
-            out.append(Cue(label, pid, phrase, sentence, name, dist == 0, weight, dist, start))
+            out.append(Cue(label, pid, phrase, _sentence_around(side.ctx, start, end), name, dist == 0,
+                           weight, dist, start))
     return out
 
 

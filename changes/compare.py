@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from changes.classify import classify_hunk, severity
-from changes.diff import diff_blocks
+from changes.diff import RawHunk, diff_blocks
 from changes.model import CONTRACT_LABELS, SEVERITY_ORDER, ChangeResult, Hunk
 from changes.noise import formatting_only, judge_content
 from changes.rules import Rules, load_rules
 from changes.structure import parse_blocks
 
-CLASSIFIER_VERSION = "1.0.0"
+CLASSIFIER_VERSION = "1.1.0"  # 1.1: one change per sentence unit, moves with from_section, edits
 STUB_NOTE = "capture failure: one version is empty or a stub"
 
 
@@ -29,6 +29,16 @@ def _stub(old: str, new: str, rules: Rules) -> bool:
     return max(a, b) >= rules.noise.stub_min_chars and min(a, b) < rules.noise.stub_ratio * max(a, b)
 
 
+_OP = {0: "=", -1: "-", 1: "+"}
+
+
+def _hunk(raw: RawHunk, material: bool, note: str) -> Hunk:
+    """The reported change of a unit: its whole sentence(s) before and after, with its edits."""
+    return Hunk(raw.section, "moved" if raw.moved else raw.kind, raw.old.text, raw.new.text,
+                material=material, note=note, from_section=raw.from_section,
+                edits=[(_OP[op], text) for op, text in raw.edits])
+
+
 def compare(old_text: str, new_text: str, rules: Rules | None = None) -> ChangeResult:
     """Diff two versions of a document and classify every change. Pure: no I/O after rules load.
 
@@ -42,12 +52,12 @@ def compare(old_text: str, new_text: str, rules: Rules | None = None) -> ChangeR
     for raw in diff_blocks(parse_blocks(old_text), parse_blocks(new_text), rules.noise):
         form = STUB_NOTE if stub else formatting_only(raw, rules.noise)
         if form:
-            hunks.append(Hunk(raw.section, raw.kind, raw.old.raw, raw.new.raw, material=False, note=form))
+            hunks.append(_hunk(raw, False, form))
             continue
         cl = classify_hunk(raw, rules)
         # formatting_only gave '': judge's form checks would pass again, so only its content checks run
         material, note = judge_content(raw, bool(cl.labels), cl.any_direct, rules.noise)
-        hunk = Hunk(raw.section, raw.kind, raw.old.raw, raw.new.raw, material=material, note=note)
+        hunk = _hunk(raw, material, note)
         if material:
             hunk.labels, hunk.evidence, hunk.entities = sorted(cl.labels), cl.evidence, cl.entities
             hunk.severity, reason = severity(cl, raw.section, rules)
