@@ -36,23 +36,24 @@ Seg = tuple[int, int, int, int, int]  # op, i1, i2, j1, j2 (see changes.codec.se
 
 @dataclass
 class SideData:
-    """One side of a region: tokens, the block owning each, sentence ends, valid cut points, positions
-    of the line-break tokens (line k runs from after the (k-1)-th to the k-th), lines built on demand."""
+    """One side of a region: tokens, the block owning each, sentence ends, positions of the line-break
+    tokens (line k runs from after the (k-1)-th to the k-th), lines built on demand."""
 
     toks: list[str]
     owner: list[int]
     nl: list[int]
     bound: list[bool] = field(default_factory=list)
-    cut: list[bool] = field(default_factory=list)
     lines: dict[int, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.bound = boundaries(self.toks)
-        cut = [True] * (len(self.toks) + 1)  # cut[x]: a unit may start or end before token x
-        for x in range(1, len(self.toks)):
-            t = self.toks[x - 1]
-            cut[x] = self.bound[x - 1] or (t == " " and cut[x - 1])
-        self.cut = cut
+
+    def cut(self, x: int) -> bool:
+        """Whether a unit may start or end before token x: at either end, or after a sentence end
+        and the space after it (a run of spaces is one token)."""
+        if x <= 0 or x >= len(self.toks):
+            return True
+        return self.bound[x - 1] or (self.toks[x - 1] == " " and x > 1 and self.bound[x - 2])
 
     def line_of(self, k: int) -> int:
         """The line of token k (a line-break token belongs to the line it ends)."""
@@ -206,10 +207,10 @@ def slide(segs: list[Seg], a: SideData, b: SideData) -> list[Seg]:
             continue
         side, p, q = (b, j1, j2) if op > 0 else (a, i1, i2)
         other, o = (a, i1) if op > 0 else (b, j1)
-        if side.cut[p] and side.cut[q]:
+        if side.cut(p) and side.cut(q):
             continue
         shifts = _slide_range(side.toks, p, q, prev[2] - prev[1], nxt[2] - nxt[1])
-        good = [s for s in shifts if side.cut[p + s] and side.cut[q + s] and other.cut[o + s]]
+        good = [s for s in shifts if side.cut(p + s) and side.cut(q + s) and other.cut(o + s)]
         if not good:
             continue
         s = min(good, key=abs)
@@ -223,7 +224,7 @@ def _last_cut(seg: Seg, a: SideData, b: SideData) -> int | None:
     """The offset in an equal segment of the last point where both sides may be cut."""
     _, i1, i2, j1, _ = seg
     for o in range(i2 - i1, max(0, i2 - i1 - CONTEXT_MAX_TOKENS) - 1, -1):
-        if a.cut[i1 + o] and b.cut[j1 + o]:
+        if a.cut(i1 + o) and b.cut(j1 + o):
             return o
     return None
 
@@ -232,7 +233,7 @@ def _first_cut(seg: Seg, a: SideData, b: SideData) -> int | None:
     """The offset in an equal segment of the first point where both sides may be cut."""
     _, i1, i2, j1, _ = seg
     for o in range(0, min(i2 - i1, CONTEXT_MAX_TOKENS) + 1):
-        if a.cut[i1 + o] and b.cut[j1 + o]:
+        if a.cut(i1 + o) and b.cut(j1 + o):
             return o
     return None
 

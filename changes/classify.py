@@ -63,14 +63,15 @@ def _sentence(ctx: str) -> str:
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
 
 
-def _sentence_around(ctx: str, a: int, b: int) -> str:
+def _sentence_around(ctx: str, ends: list[int], a: int, b: int) -> str:
     """The evidence sentence of a match [a, b): the whole context when short, else the sentence
-    holding the match (a change unit may span several sentences)."""
+    holding the match (a change unit may span several sentences; `ends` are its sentence ends)."""
     if len(ctx) <= MAX_SENTENCE:
         return _sentence(ctx)
-    lo = max((m.end() for m in _SENTENCE_END.finditer(ctx, 0, a)), default=0)
-    m = _SENTENCE_END.search(ctx, b)
-    return _sentence(ctx[lo:m.end() if m else len(ctx)])
+    k = bisect.bisect_right(ends, a)
+    lo = ends[k - 1] if k else 0
+    k = bisect.bisect_left(ends, b)
+    return _sentence(ctx[lo:ends[k] if k < len(ends) else len(ctx)])
 
 
 _WORD = re.compile(r"\w+")
@@ -189,11 +190,12 @@ def _cues(h: RawHunk, rules: Rules) -> list[Cue]:
         if not found:
             continue
         word_starts = list(starts)
+        ends = [m.end() for m in _SENTENCE_END.finditer(side.ctx)] if len(side.ctx) > MAX_SENTENCE else []
         for label, pid, weight, start, end, phrase in found:
             dist = _distance(start, end, side.spans, word_starts)
             if dist and _across_clause(start, end, side.spans, side.ctx):
                 dist += CLAUSE_PENALTY
-            out.append(Cue(label, pid, phrase, _sentence_around(side.ctx, start, end), name, dist == 0,
+            out.append(Cue(label, pid, phrase, _sentence_around(side.ctx, ends, start, end), name, dist == 0,
                            weight, dist, start))
     return out
 

@@ -7,14 +7,18 @@ enough and shares most of its words with its new form, more than with anything i
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+
 from changes.rules import NoiseRules
 from changes.structure import Block
-from changes.text import norm, words
+from changes.text import norm
 
 MOVE_MIN_CHARS = 25        # shorter blocks are not reported as moved
 EDITED_MIN_CHARS = 80      # an edited block must be at least this long to count as moved
 EDITED_MIN_SHARED = 0.7    # ... and share this part of its words with its new form (Dice)
-EDITED_MAX_PAIRS = 40_000  # more candidate pairs than this: a rewrite, no edited moves looked for
+RARE_IN_BLOCKS = 4         # a word in at most this many inserted blocks points to a candidate
+CANDIDATES = 3             # inserted blocks compared with each deleted one
 
 Region = tuple[list[int], list[int]]  # (old block indices, new block indices)
 
@@ -42,23 +46,38 @@ def _exact(regions: list[Region], old: list[Block], new: list[Block],
     return pairs
 
 
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
 def _bag(text: str) -> frozenset[str]:
-    return frozenset(w.lower() for w in words(text))
+    """The distinct words of a block (link targets too: cheap, and alike on both sides)."""
+    return frozenset(_WORD.findall(text.lower()))
 
 
 def _edited(regions: list[Region], old: list[Block], new: list[Block]) -> list[tuple[int, int]]:
+    """Edited moves: pairs whose word sets overlap most (Dice), each the other's best, across regions.
+    Candidates are the inserted blocks sharing the most rare words (in at most RARE_IN_BLOCKS
+    inserted blocks) with a deleted one, so a long rewrite costs little."""
     dels = [(r, i, _bag(old[i].text)) for r, (d, _) in enumerate(regions) for i in d
             if len(old[i].text) >= EDITED_MIN_CHARS]
     ins = [(r, j, _bag(new[j].text)) for r, (_, n) in enumerate(regions) for j in n
            if len(new[j].text) >= EDITED_MIN_CHARS]
-    if not dels or not ins or len(dels) * len(ins) > EDITED_MAX_PAIRS:
+    if not dels or not ins:
         return []
+    postings: dict[str, list[int]] = {}
+    for k, (_, _, b) in enumerate(ins):
+        for w in b:
+            postings.setdefault(w, []).append(k)
     best_for_new: dict[int, tuple[float, int]] = {}
     best_for_old: dict[int, tuple[float, int, int, int]] = {}
     for r, i, a in dels:
-        for s, j, b in ins:
-            if not a or not b:
-                continue
+        hits: Counter[int] = Counter()
+        for w in a:
+            found = postings.get(w)
+            if found and len(found) <= RARE_IN_BLOCKS:
+                hits.update(found)
+        for k, _ in hits.most_common(CANDIDATES):
+            s, j, b = ins[k]
             dice = 2 * len(a & b) / (len(a) + len(b))
             if dice > best_for_old.get(i, (0.0, 0, 0, 0))[0]:
                 best_for_old[i] = (dice, j, r, s)
