@@ -31,9 +31,17 @@ def place(h: dict[str, Any]) -> str:
 def marked(text: str, escape: Callable[[str], str], deleted: tuple[str, str], inserted: tuple[str, str]) -> str:
     """A unit's inline text (deletions in [-...-], insertions in {+...+}) escaped for a channel, with
     the channel's own marks around deletions and insertions."""
-    out = escape(text)
-    out = _DEL.sub(lambda m: deleted[0] + m.group(1) + deleted[1], out)
-    return _INS.sub(lambda m: inserted[0] + m.group(1) + inserted[1], out)
+    def mark(marks: tuple[str, str]) -> Callable[[re.Match[str]], str]:
+        def wrap(m: re.Match[str]) -> str:  # spaces outside the marks: Slack needs ~word~, not ~ word~
+            core = m.group(1).strip()
+            if not core:
+                return m.group(1)
+            lead = m.group(1)[:len(m.group(1)) - len(m.group(1).lstrip())]
+            trail = m.group(1)[len(m.group(1).rstrip()):]
+            return f"{lead}{marks[0]}{core}{marks[1]}{trail}"
+        return wrap
+
+    return _INS.sub(mark(inserted), _DEL.sub(mark(deleted), escape(text)))
 
 
 def label_name(label: str) -> str:
