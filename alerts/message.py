@@ -6,12 +6,42 @@ wording of its own beyond layout, so every channel says the same thing.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 RANK = {"none": 0, "low": 1, "medium": 2, "high": 3}
 LABELS = {"ai_training": "AI training", "opt_out": "opt-out", "regions": "regions"}
 PLATFORMS = {"linkedin": "LinkedIn"}
+
+
+_DEL = re.compile(r"\[-(.*?)-\]", re.S)
+_INS = re.compile(r"\{\+(.*?)\+\}", re.S)
+
+
+def place(h: dict[str, Any]) -> str:
+    """Where a change unit is: its section, or "moved from X -> to Y"."""
+    section = h.get("section") or "(top)"
+    if h.get("kind") == "moved":
+        return f"moved from {h.get('from_section') or '(top)'} -> to {section}"
+    return section
+
+
+def marked(text: str, escape: Callable[[str], str], deleted: tuple[str, str], inserted: tuple[str, str]) -> str:
+    """A unit's inline text (deletions in [-...-], insertions in {+...+}) escaped for a channel, with
+    the channel's own marks around deletions and insertions."""
+    def mark(marks: tuple[str, str]) -> Callable[[re.Match[str]], str]:
+        def wrap(m: re.Match[str]) -> str:  # spaces outside the marks: Slack needs ~word~, not ~ word~
+            core = m.group(1).strip()
+            if not core:
+                return m.group(1)
+            lead = m.group(1)[:len(m.group(1)) - len(m.group(1).lstrip())]
+            trail = m.group(1)[len(m.group(1).rstrip()):]
+            return f"{lead}{marks[0]}{core}{marks[1]}{trail}"
+        return wrap
+
+    return _INS.sub(mark(inserted), _DEL.sub(mark(deleted), escape(text)))
 
 
 def label_name(label: str) -> str:
@@ -110,7 +140,10 @@ def entry_text(p: dict[str, Any]) -> str:
         lines.append(f"Changes ({shown} shown):")
         for h in hunks:
             tag = f" [{', '.join(label_name(x) for x in h['labels'])}]" if h.get("labels") else ""
-            lines.append(f"  § {h.get('section') or '(top)'}{tag}")
+            lines.append(f"  § {place(h)}{tag}")
+            if h.get("text"):
+                lines.append(f"    {h['text']}")
+                continue
             if h.get("removed"):
                 lines.append(f"    - {h['removed']}")
             if h.get("added"):

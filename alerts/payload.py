@@ -11,12 +11,12 @@ import re
 from datetime import datetime
 from typing import Any
 
+from changes.reading import around_changes, inline, pieces, reading_order
 from store.models import Change, Document, Incident, Version
 
 MAX_HUNKS = 8
 MAX_EXCERPT = 280
 MAX_SENTENCES = 3
-_RANK = {"none": 0, "low": 1, "medium": 2, "high": 3}
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EFFECTIVE = re.compile(
     r"(?:effective|last (?:updated|revised))(?: date)?\s*(?:as of|on|from)?\s*:?\s*"
@@ -58,18 +58,21 @@ def document_info(doc: Document) -> dict[str, Any]:
 
 
 def _hunks(result: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
-    material = [h for h in result.get("changes", []) if h.get("material", True)]
-    ranked = sorted(enumerate(material),
-                    key=lambda ih: (-_RANK.get(ih[1].get("severity", "none"), 0),
-                                    -len(ih[1].get("labels", [])), ih[0]))
-    picked = sorted(ranked[:MAX_HUNKS], key=lambda ih: ih[0])
+    """The material change units to show, most severe labelled first (at most MAX_HUNKS)."""
+    changes = result.get("changes", [])
+    material = [i for i in reading_order(changes) if changes[i].get("material", True)]
     out = []
-    for _, h in picked:
+    for i in material[:MAX_HUNKS]:
+        h = changes[i]
+        edits = h.get("edits") or []
         out.append({
-            "section": h.get("section", ""), "kind": h.get("kind", "modified"),
+            "section": h.get("section", ""), "from_section": h.get("from_section", ""),
+            "kind": h.get("kind", "modified"), "index": i,
             "severity": h.get("severity", "none"), "labels": list(h.get("labels", [])),
             "evidence": {label: sentences(ev)[:2] for label, ev in h.get("evidence", {}).items()},
-            "removed": excerpt(h.get("old", "")), "added": excerpt(h.get("new", "")),
+            "removed": excerpt(pieces(edits, "-") if edits else h.get("old", "")),
+            "added": excerpt(pieces(edits, "+") if edits else h.get("new", "")),
+            "text": inline(around_changes([(op, _LINK.sub(r"\1", t)) for op, t in edits], longest=MAX_EXCERPT)),
         })
     return out, len(material)
 

@@ -29,6 +29,11 @@ def builtin(base: str) -> dict[str, Any]:
         "regions": ["EEA", "EU", "Switzerland", "UK"],
         "hunks": [{"section": "2. How We Use Your Data", "kind": "modified", "severity": "high",
                    "labels": ["ai_training"], "evidence": {"ai_training": [sentence]},
+                   "from_section": "",
+                   "text": "We [-use the data that we have about you to-] {+may use your personal data "
+                           "to improve, develop, and provide products and Services, develop and train "
+                           "artificial intelligence (AI) models, develop,+} provide{+,+} and personalize "
+                           "our Services, [-including-] {+and gain insights+} with the help of …",
                    "removed": "use the data that we have about you to provide",
                    "added": "may use your personal data to improve, develop, and provide products "
                             "and Services, develop and train artificial intelligence (AI) models"}],

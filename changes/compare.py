@@ -11,7 +11,7 @@ from changes.noise import formatting_only, judge_content
 from changes.rules import Rules, load_rules
 from changes.structure import parse_blocks
 
-CLASSIFIER_VERSION = "1.0.0"
+CLASSIFIER_VERSION = "1.1.0"  # 1.1: one change per sentence unit, moves with from_section, edits
 STUB_NOTE = "capture failure: one version is empty or a stub"
 ECHO_MIN_CHARS = 40  # changed spans shorter than this are edits within a sentence, never echoes
 EFFECTIVE_NOTE = {"added": "takes effect: the other copy of this text was removed",
@@ -36,6 +36,16 @@ def _stub(old: str, new: str, rules: Rules) -> bool:
     return max(a, b) >= rules.noise.stub_min_chars and min(a, b) < rules.noise.stub_ratio * max(a, b)
 
 
+_OP = {0: "=", -1: "-", 1: "+"}
+
+
+def _hunk(raw: RawHunk, material: bool, note: str) -> Hunk:
+    """The reported change of a unit: its whole sentence(s) before and after, with its edits."""
+    return Hunk(raw.section, "moved" if raw.moved else raw.kind, raw.old.text, raw.new.text,
+                material=material, note=note, from_section=raw.from_section,
+                edits=[(_OP[op], text) for op, text in raw.edits])
+
+
 class _Echoes:
     """Both versions' sentence indexes, built on first use (most hunks of a noise pair never need them)."""
 
@@ -55,10 +65,10 @@ class _Echoes:
             self.index = (SentenceIndex(self.texts[0]), SentenceIndex(self.texts[1]))
         old_ix, new_ix = self.index
         if raw.kind == "removed":
-            self.effective += [RawHunk("added", raw.section, Side(), Side(t, t, sp, blocks=[t]))
+            self.effective += [RawHunk("added", raw.section, Side(), Side(t, t, sp, blocks=[t], text=t))
                                for t, sp in counterpart(raw.old.ctx, raw.old.spans, new_ix)]
         elif raw.kind == "added":
-            self.effective += [RawHunk("removed", raw.section, Side(t, t, sp, blocks=[t]), Side())
+            self.effective += [RawHunk("removed", raw.section, Side(t, t, sp, blocks=[t], text=t), Side())
                                for t, sp in counterpart(raw.new.ctx, raw.new.spans, old_ix)]
         raw.old.spans = novel_spans(raw.old.ctx, raw.old.spans, new_ix)
         raw.new.spans = novel_spans(raw.new.ctx, raw.new.spans, old_ix)
@@ -74,7 +84,7 @@ def _judged(raw: RawHunk, rules: Rules, effective: bool = False) -> tuple[Hunk, 
     else:  # formatting_only gave '': only judge's content checks run
         # a label owed only to the section path does not make a hunk material
         material, note = judge_content(raw, bool(set(cl.labels) - cl.section_only), cl.any_direct, rules.noise)
-    hunk = Hunk(raw.section, raw.kind, raw.old.raw, raw.new.raw, material=material, note=note)
+    hunk = _hunk(raw, material, note)
     reason = ""
     if material:
         hunk.labels, hunk.evidence, hunk.entities = sorted(cl.labels), cl.evidence, cl.entities
@@ -95,10 +105,9 @@ def compare(old_text: str, new_text: str, rules: Rules | None = None) -> ChangeR
     for raw in diff_blocks(parse_blocks(old_text), parse_blocks(new_text), rules.noise):
         form = STUB_NOTE if stub else LANGUAGE_NOTE.format(*langs) if langs else formatting_only(raw, rules.noise)
         if form:
-            judged.append((Hunk(raw.section, raw.kind, raw.old.raw, raw.new.raw, material=False, note=form), ""))
+            judged.append((_hunk(raw, False, form), ""))
         elif not echoes.reduce(raw):
-            judged.append((Hunk(raw.section, raw.kind, raw.old.raw, raw.new.raw, material=False,
-                                note=ECHO_NOTE), ""))
+            judged.append((_hunk(raw, False, ECHO_NOTE), ""))
         else:
             judged.append(_judged(raw, rules))
     judged += [_judged(raw, rules, effective=True) for raw in echoes.effective]

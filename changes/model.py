@@ -27,15 +27,21 @@ class Hunk:
     material: bool = True
     severity: str = "none"
     note: str = ""
+    from_section: str = ""
+    """Where a moved block came from ("" unless kind is "moved")."""
+    edits: list[tuple[str, str]] = field(default_factory=list)
+    """The unit as word-level operations: ("=", text), ("-", deleted), ("+", inserted)."""
 
     def to_dict(self) -> dict[str, Any]:
-        """The hunk as a JSON-ready dict (contract keys plus material, severity, note)."""
+        """The hunk as a JSON-ready dict (contract keys plus material, severity, note, from_section,
+        edits)."""
         return {
             "section": self.section, "kind": self.kind, "old": self.old, "new": self.new,
             "labels": sorted(self.labels),
             "evidence": {k: list(v) for k, v in sorted(self.evidence.items())},
             "entities": {k: list(v) for k, v in sorted(self.entities.items())},
             "material": self.material, "severity": self.severity, "note": self.note,
+            "from_section": self.from_section, "edits": [[op, text] for op, text in self.edits],
         }
 
     @classmethod
@@ -45,7 +51,8 @@ class Hunk:
                    labels=list(d.get("labels", [])), evidence={k: list(v) for k, v in d.get("evidence", {}).items()},
                    entities={k: list(v) for k, v in d.get("entities", {}).items()},
                    material=bool(d.get("material", True)), severity=d.get("severity", "none"),
-                   note=d.get("note", ""))
+                   note=d.get("note", ""), from_section=d.get("from_section", ""),
+                   edits=[(str(op), str(text)) for op, text in d.get("edits", [])])
 
 
 @dataclass

@@ -1,8 +1,11 @@
 """Split a Markdown (or plain-text) document into blocks, each with its section path.
 
 A block is one non-blank line with whitespace collapsed. Setext underlines and table separator rows
-are layout, not blocks. The section path comes from ATX (``#``) and setext headings; a lone level-1
-heading at the top (the document's title) is left out of the paths.
+are layout, not blocks. The section path comes from ATX (``#``) and setext headings, also when they are
+written inside list items (``3. ## 2. How We Use Your Data``, ``- ## Title``, or an item underlined
+with dashes), with a list number before the heading's own number dropped. A lone level-1 heading
+(the document's title) is left out of the paths, and so is a table of contents: it is never
+the parent of the headings after it.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ from dataclasses import dataclass
 from changes.text import clean, to_display
 
 _ATX = re.compile(r"^\s{0,12}(#{1,6})\s+(.*?)\s*#*\s*$")
+_ATX_ITEM = re.compile(r"^\s{0,12}(?:[-*+]|\d{1,3}[.)])\s+(#{1,6})\s+(.*?)\s*#*\s*$")
+_TOC_TITLE = re.compile(r"^(?:table of contents|contents|in this (?:policy|document|article|page))$", re.I)
+_LINK_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+\[[^\]\n]+\]\([^()\s]*\)\s*$")
 _SETEXT = re.compile(r"^\s*(=+|-{3,})\s*$")
 _LAYOUT = re.compile(r"^\s*(?:\|?\s*:?-{3,}:?\s*)+\|?\s*$|^\s*(?:[*_-]\s*){3,}$|^[\s|]*$")
 _WS = re.compile(r"[ \t]+")
@@ -43,6 +49,8 @@ def parse_blocks(text: str) -> list[Block]:
     for i, line in enumerate(lines):
         first = line.lstrip()[:1]
         m = _ATX.match(line) if first == "#" else None
+        if m is None and first in _ITEM_FIRST and "#" in line:
+            m = _ATX_ITEM.match(line)
         if m and m.group(2).strip():
             heads.append((i, len(m.group(1)), _heading_text(m.group(2))))
         elif first in ("=", "-") and _SETEXT.match(line):
@@ -50,19 +58,20 @@ def parse_blocks(text: str) -> list[Block]:
             if i > 0 and lines[i - 1].strip() and not _LAYOUT.match(lines[i - 1]):
                 heads.append((i - 1, 1 if "=" in line else 2, _heading_text(lines[i - 1])))
     level1 = [h for h in heads if h[1] == 1]
-    skip_title = len(level1) == 1 and heads and heads[0][1] == 1
+    title_line = level1[0][0] if len(level1) == 1 else -1  # a lone level-1 heading: the title
     by_line = {h[0]: h for h in heads}
+    toc = _tocs(lines, heads)
     blocks: list[Block] = []
     stack: list[tuple[int, str]] = []
     section = ""  # " > ".join of the stack's titles, kept in step with the stack
     for i, line in enumerate(lines):
         head = by_line.get(i)
-        if head is not None and not (skip_title and head is heads[0]):
+        if head is not None and i != title_line:
             _, level, title = head
-            while stack and stack[-1][0] >= level:
+            while stack and (stack[-1][0] >= level or stack[-1][0] < 0):
                 stack.pop()
             if title:
-                stack.append((level, title))
+                stack.append((-level if i in toc else level, title))  # negative: a table of contents
             section = " > ".join(t for _, t in stack)
         if "\t" in line:
             stripped = _WS.sub(" ", line).strip()
@@ -74,6 +83,24 @@ def parse_blocks(text: str) -> list[Block]:
             continue
         blocks.append(Block(stripped, section, head is not None))
     return blocks
+
+
+_ITEM_FIRST = set("-*+0123456789")
+
+
+def _tocs(lines: list[str], heads: list[tuple[int, int, str]]) -> set[int]:
+    """Lines of the headings that open a table of contents: titled so, or followed by nothing but
+    list items that are links (at least two)."""
+    out: set[int] = set()
+    for n, (i, _, title) in enumerate(heads):
+        if _TOC_TITLE.match(title):
+            out.add(i)
+            continue
+        end = heads[n + 1][0] if n + 1 < len(heads) else len(lines)
+        body = [x for x in lines[i + 1:end] if x.strip() and not _SETEXT.match(x)]
+        if len(body) >= 2 and all(_LINK_ITEM.match(x) for x in body):
+            out.add(i)
+    return out
 
 
 def row_label(block_text: str) -> str:

@@ -13,6 +13,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from changes.reading import spaced
+
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
 _EVIDENCE_SEP = " — "
 
@@ -32,6 +34,7 @@ class HunkView:
 
     index: int
     section: str
+    from_section: str
     kind: str
     labels: list[str]
     severity: str
@@ -72,20 +75,36 @@ def _wrap(tag: str, text: str, pattern: re.Pattern[str] | None) -> Markup:
 def word_diff(old: str, new: str, pattern: re.Pattern[str] | None = None) -> tuple[Markup, Markup, Markup]:
     """(old side, new side, inline) of a word diff, deletions in <del>, insertions in <ins>."""
     a, b = _TOKEN.findall(old), _TOKEN.findall(new)
-    left: list[Markup] = []
-    right: list[Markup] = []
-    inline: list[Markup] = []
+    ops: list[list[str]] = []
     for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         gone, came = "".join(a[i1:i2]), "".join(b[j1:j2])
         if op == "equal":
-            same = highlight(gone, pattern)
+            ops.append(["=", gone])
+            continue
+        ops += [[o, t] for o, t in (("-", gone), ("+", came)) if t]
+    return edits_diff(ops, pattern)
+
+
+def edits_diff(edits: list[list[str]], pattern: re.Pattern[str] | None = None) -> tuple[Markup, Markup, Markup]:
+    """(old side, new side, inline) of a unit's word-level edits, as :func:`word_diff` gives them;
+    inline, a deletion and an insertion that touch are kept apart by a space."""
+    left: list[Markup] = []
+    right: list[Markup] = []
+    inline: list[Markup] = []
+    for op, text in spaced(edits):
+        if not op:  # a separator, inline only
+            inline.append(escape(text))
+        elif op == "=":
+            same = highlight(text, pattern)
             left.append(same)
             right.append(same)
             inline.append(same)
-            continue
-        left.append(_wrap("del", gone, pattern))
-        right.append(_wrap("ins", came, pattern))
-        inline.extend([_wrap("del", gone, pattern), _wrap("ins", came, pattern)])
+        elif op == "-":
+            left.append(_wrap("del", text, pattern))
+            inline.append(_wrap("del", text, pattern))
+        else:
+            right.append(_wrap("ins", text, pattern))
+            inline.append(_wrap("ins", text, pattern))
     join = Markup("").join
     return join(left), join(right), join(inline)
 
@@ -111,10 +130,20 @@ def hunk_view(index: int, hunk: dict[str, Any]) -> HunkView:
     """A stored hunk (``Change.result["changes"][i]``) rendered for the diff page."""
     items = evidence(hunk)
     pattern = _phrase_pattern([p for e in items for p in e.phrases])
-    old, new, inline = word_diff(_display(hunk.get("old", "")), _display(hunk.get("new", "")),
-                                 pattern)
-    return HunkView(index=index, section=hunk.get("section", ""), kind=hunk.get("kind", ""),
+    if hunk.get("edits"):
+        old, new, inline = edits_diff([[op, _display(t)] for op, t in hunk["edits"]], pattern)
+    else:  # stored before change units had edits
+        old, new, inline = word_diff(_display(hunk.get("old", "")), _display(hunk.get("new", "")),
+                                     pattern)
+    return HunkView(index=index, section=hunk.get("section", ""),
+                    from_section=hunk.get("from_section", ""), kind=hunk.get("kind", ""),
                     labels=list(hunk.get("labels", [])), severity=hunk.get("severity", "none"),
                     material=bool(hunk.get("material", True)), note=hunk.get("note", ""),
                     old=old, new=new, inline=inline, evidence=items,
                     entities=dict(hunk.get("entities", {})))
+
+
+def labelled_nav(labelled: list[HunkView]) -> dict[int, tuple[HunkView | None, HunkView | None]]:
+    """For each labelled unit (by index), the labelled units before and after it on the page."""
+    return {h.index: (labelled[k - 1] if k else None, labelled[k + 1] if k + 1 < len(labelled) else None)
+            for k, h in enumerate(labelled)}

@@ -10,11 +10,12 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from changes.model import CONTRACT_LABELS
+from changes.reading import reading_order
 from store.models import Change, Document
 from web import diffs, params, queries
 from web.db import db
 from web.queries import SEVERITIES
-from web.render import hunk_view
+from web.render import hunk_view, labelled_nav
 
 bp = Blueprint("views", __name__)
 
@@ -65,10 +66,13 @@ def diff(slug: str, old_id: int, new_id: int) -> str:
     if view not in ("side", "inline"):
         abort(400, "view is side or inline")
     show_all = request.args.get("all") in ("1", "true", "yes", "on")
-    hunks = [hunk_view(i, h) for i, h in enumerate(d.result.get("changes", []))]
+    changes = d.result.get("changes", [])
+    hunks = [hunk_view(i, changes[i]) for i in reading_order(changes)]
     shown = [h for h in hunks if h.material or show_all]
+    labelled = [h for h in shown if h.labels and h.material]
     return render_template("diff.html", doc=doc, d=d, hunks=shown, view=view, show_all=show_all,
-                           hidden=len(hunks) - len(shown), total=len(hunks))
+                           hidden=len(hunks) - len(shown), total=len(hunks), labelled=labelled,
+                           nav=labelled_nav(labelled))
 
 
 @bp.get("/d/<path:slug>/compare")

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from alerts.channels.base import Channel
 from alerts.config import EmailConfig, secret
-from alerts.message import Message, facts, headline, label_name
+from alerts.message import Message, facts, headline, label_name, marked, place
 
 log = logging.getLogger(__name__)
 COLOURS = {"high": "#c62828", "medium": "#ef6c00", "low": "#1565c0", "none": "#616161"}
@@ -47,7 +47,12 @@ def entry_html(p: dict[str, Any]) -> str:
                 f"{e(s)}</blockquote>" for s in found]
     for h in p.get("hunks", []):
         tag = f" — {e(', '.join(label_name(x) for x in h['labels']))}" if h.get("labels") else ""
-        out.append(f'<p style="font-family:sans-serif;margin:10px 0 2px"><b>§ {e(h.get("section") or "(top)")}</b>{tag}</p>')
+        out.append(f'<p style="font-family:sans-serif;margin:10px 0 2px"><b>§ {e(place(h))}</b>{tag}</p>')
+        if h.get("text"):
+            out.append('<div style="font-family:monospace;padding:4px">' + marked(
+                h["text"], e, ('<del style="background:#ffebe9;color:#82071e">', "</del>"),
+                ('<ins style="background:#dafbe1;color:#116329;text-decoration:none">', "</ins>")) + "</div>")
+            continue
         if h.get("removed"):
             out.append('<div style="font-family:monospace;background:#ffebe9;color:#82071e;padding:4px">'
                        f"− <del>{e(h['removed'])}</del></div>")

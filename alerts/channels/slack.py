@@ -14,7 +14,7 @@ from slack_sdk.webhook import WebhookClient
 
 from alerts.channels.base import Channel, ScrubFilter
 from alerts.config import secret
-from alerts.message import Message, facts, headline, label_name, summary
+from alerts.message import Message, facts, headline, label_name, marked, place, summary
 
 log = logging.getLogger(__name__)
 MAX_BLOCKS, MAX_HEADER, MAX_SECTION, MAX_TEXT = 50, 150, 3000, 3000
@@ -48,11 +48,12 @@ def entry_blocks(p: dict[str, Any]) -> list[dict[str, Any]]:
     hunks = p.get("hunks", [])
     for h in hunks[:HUNKS_PER_ENTRY]:
         tag = f" `{', '.join(label_name(x) for x in h['labels'])}`" if h.get("labels") else ""
-        body = [f"*§ {esc(h.get('section') or '(top)')}*{tag}"]
-        if h.get("removed"):
-            body.append(f"~{esc(h['removed'])}~")
-        if h.get("added"):
-            body.append(f"+ {esc(h['added'])}")
+        body = [f"*§ {esc(place(h))}*{tag}"]
+        if h.get("text"):
+            body.append(marked(h["text"], esc, ("~", "~"), ("*", "*")))
+        else:
+            body += [f"~{esc(h['removed'])}~"] if h.get("removed") else []
+            body += [f"+ {esc(h['added'])}"] if h.get("added") else []
         blocks.append(_section("\n".join(body)))
     more = p.get("hunks_total", len(hunks)) - min(len(hunks), HUNKS_PER_ENTRY)
     label = "View full diff" if p.get("event") == "change" else "View document"

@@ -52,3 +52,23 @@ def test_html_input(tmp_path: Path) -> None:
     res = CliRunner().invoke(classify, [str(a), str(b), "--format", "json", "--select", "main"])
     assert res.exit_code == 0, res.output
     assert "ai_training" in json.loads(res.output)["labels"]
+
+
+def test_text_shows_units_with_edits_inline(tmp_path: Path) -> None:
+    """Each unit is its sentence with the edits inline, and a moved block says from where to where."""
+    para = "We collect your name and the email address you give us when you sign up for an account."
+    a, b = tmp_path / "a.md", tmp_path / "b.md"
+    a.write_text(f"## A\n\n{para}\n\nWe keep logs for thirty days.\n\n## B\n\nWe use your name.\n")
+    b.write_text(f"## A\n\nWe keep logs for ninety days.\n\n## B\n\nWe use your name.\n\n{para}\n")
+    out = CliRunner().invoke(classify, [str(a), str(b), "--no-color", "--all"]).output
+    assert "We keep logs for [-thirty-] {+ninety+} days." in out
+    assert "> moved    moved from A -> to B" in out and "(moved unchanged) We collect your name" in out
+
+
+def test_json_units_have_edits_and_from_section(files: tuple[str, str]) -> None:
+    d = json.loads(CliRunner().invoke(classify, [*files, "--format", "json"]).output)
+    (h,) = d["changes"]
+    assert h["from_section"] == "" and h["edits"] == [
+        ["=", "We use data to provide the service"],
+        ["+", " and to train our AI models. You can opt out in Settings"], ["=", "."]]
+    assert h["old"] == "We use data to provide the service." and h["new"].startswith("We use data to provide")

@@ -13,13 +13,15 @@ import subprocess
 import sys
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from store import Store
-from tests.web.conftest import SLUG, XSS, output_dir, version_id
+from tests.builders import Target, replay
+from tests.web.conftest import SLUG, XSS, linkedin_steps, output_dir, version_id
 
 pytestmark = pytest.mark.browser
 
@@ -40,11 +42,12 @@ def _serve_command() -> list[str]:
     return [sys.executable, "-m", "cli.main", "serve"]
 
 
-@pytest.fixture(scope="module")
-def server(corpus_url: str) -> Iterator[str]:
-    """`serve` as a real subprocess on a free loopback port; yields its base URL."""
+@contextmanager
+def serving(url: str) -> Iterator[str]:
+    """`serve` as a real subprocess on a free loopback port over the database `url`; yields its
+    base URL."""
     env = {k: v for k, v in os.environ.items() if k != "POLICYWATCH_TOKEN"}
-    proc = subprocess.Popen([*_serve_command(), "--db", corpus_url, "--host", "127.0.0.1",
+    proc = subprocess.Popen([*_serve_command(), "--db", url, "--host", "127.0.0.1",
                              "--port", "0"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
@@ -60,6 +63,12 @@ def server(corpus_url: str) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(corpus_url: str) -> Iterator[str]:
+    with serving(corpus_url) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -171,3 +180,66 @@ def test_xss_fixture_does_not_execute(server: str, browser: Any, corpus_store: S
     page.locator("main").hover()
     assert w.dialogs == [], w.dialogs
     assert w.errors == [], w.errors
+
+
+@pytest.fixture(scope="module")
+def september_2024(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, int]]:
+    """A fresh database holding the two versions around LinkedIn's September 2024 AI-training
+    change, recorded through the real pipeline and served; yields (base URL, old id, new id)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('units') / 'september-2024.db'}"
+    store = Store(url)
+    replay(store, Target(), linkedin_steps(("2024-08-01", "2024-09-19")))
+    old, new = version_id(store, SLUG, "2024-08-01"), version_id(store, SLUG, "2024-09-19")
+    store.dispose()
+    with serving(url) as base:
+        yield base, old, new
+
+
+_WORD = re.compile(r"\w+")
+
+
+def test_september_2024_change_reads_as_units(september_2024: tuple[str, int, int], browser: Any,
+                                              request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """The AI-training change reads as a few sentence units, the AI-training sentence first, under
+    the document's own section, with labelled-change navigation and no glued words inline."""
+    from playwright.sync_api import expect
+
+    base, old, new = september_2024
+    w = Watched(browser, output_dir(request, tmp_path))
+    page = w.page
+    page.goto(f"{base}/d/{SLUG}/diff/{old}..{new}")
+    units = page.locator("section.hunk")
+    count = units.count()
+    labelled = page.locator("nav.labelled-changes li").count()
+    assert 0 < count <= 45, count           # 60 hunks before: one unit per changed sentence now
+    assert 0 < labelled <= 15, labelled     # the labelled units: a short list to jump through
+    first = units.first
+    expect(first.locator(".section")).to_have_text("2. How We Use Your Data")
+    expect(first.locator("header .label-ai_training")).to_have_count(1)
+    expect(first.locator("header .sev-high")).to_have_count(1)
+    expect(first).to_contain_text("develop and train artificial intelligence (AI) models")
+    sections = page.locator("section.hunk .section").all_inner_texts()
+    assert not [s for s in sections if "Table of Contents" in s]
+    side = {u.get_attribute("id"): set(_WORD.findall(u.locator(".side-by-side").inner_text()))
+            for u in units.all()}
+    w.shot("1-units-side-by-side")
+
+    # the labelled changes: a jump to the most severe, then next/previous links, by keyboard
+    expect(page.locator("a.jump-first")).to_have_attribute("href", f"#{first.get_attribute('id')}")
+    first.locator("a.next-labelled").focus()
+    page.keyboard.press("Enter")
+    second = units.nth(1)
+    expect(page).to_have_url(re.compile(f"#{second.get_attribute('id')}$"))
+    second.locator("a.prev-labelled").focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(f"#{first.get_attribute('id')}$"))
+
+    page.click("#view-inline")
+    expect(page.locator("section.hunk .inline").first).to_be_visible()
+    for unit in page.locator("section.hunk").all():
+        text = unit.locator(".inline").inner_text()
+        glued = set(_WORD.findall(text)) - side[unit.get_attribute("id")]
+        assert not glued, (text, glued)     # every inline word is a word of one side
+    assert "includingand" not in page.locator("main").inner_text()
+    w.shot("2-units-inline")
+    assert w.dialogs == [] and w.errors == []

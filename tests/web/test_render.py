@@ -26,7 +26,7 @@ def test_word_diff_sides_and_inline() -> None:
     assert str(inline) == str(new)
     old, new, inline = word_diff("keep it", "drop it")
     assert (str(old), str(new)) == ("<del>keep</del> it", "<ins>drop</ins> it")
-    assert str(inline) == "<del>keep</del><ins>drop</ins> it"
+    assert str(inline) == "<del>keep</del> <ins>drop</ins> it"  # never glued: "keepdrop"
 
 
 def test_hunk_view_marks_evidence_phrases() -> None:
