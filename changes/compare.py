@@ -70,8 +70,8 @@ class _Echoes:
         elif raw.kind == "added":
             self.effective += [RawHunk("removed", raw.section, Side(t, t, sp, blocks=[t], text=t), Side())
                                for t, sp in counterpart(raw.new.ctx, raw.new.spans, old_ix)]
-        raw.old.spans = novel_spans(raw.old.ctx, raw.old.spans, new_ix)
-        raw.new.spans = novel_spans(raw.new.ctx, raw.new.spans, old_ix)
+        raw.old.spans = novel_spans(raw.old.ctx, raw.old.spans, new_ix, raw.old.prefix, raw.old.suffix)
+        raw.new.spans = novel_spans(raw.new.ctx, raw.new.spans, old_ix, raw.new.prefix, raw.new.suffix)
         return bool(raw.old.spans or raw.new.spans)
 
 

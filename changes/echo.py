@@ -148,14 +148,28 @@ def _label_of_echo(k: int, units: list[tuple[list[tuple[int, int]], str, tuple[s
     return (nxt is not None and nxt[1] == "echo" and len(ws) <= LABEL_MAX_WORDS and set(ws) <= set(nxt[2]))
 
 
-def novel_spans(ctx: str, spans: list[tuple[int, int]], other: SentenceIndex) -> list[tuple[int, int]]:
+def _context_unit(text: str, last: bool) -> list[tuple[list[tuple[int, int]], str, tuple[str, ...]]]:
+    """The unchanged sentence of the block just before (``last``) or after a change, as a
+    neighbour that both versions hold."""
+    ranges = sentence_ranges(text)
+    if not ranges:
+        return []
+    a, b = ranges[-1] if last else ranges[0]
+    ws = tuple(_WORD.findall(_low(text[a:b])))
+    return [([], "echo", ws)] if ws else []
+
+
+def novel_spans(ctx: str, spans: list[tuple[int, int]], other: SentenceIndex,
+                before: str = "", after: str = "") -> list[tuple[int, int]]:
     """The parts of ``spans`` (changed character ranges of ``ctx``) holding words that the other
     version does not say in the same sentence: echoed words are dropped, the rest kept as word
     ranges. A short sentence the other version also holds counts as echoed when a changed sentence
-    next to it is echoed too (a heading or link label inside a repeated block)."""
+    next to it is echoed too (a heading or link label inside a repeated block); ``before`` and
+    ``after`` are the unchanged text around the change in its block, for those neighbours."""
     if not spans:
         return []
     units: list[tuple[list[tuple[int, int]], str, tuple[str, ...]]] = []  # (changed word ranges, status, words)
+    units += _context_unit(before, last=True)
     low = _low(ctx)
     ends = [e for _, e in spans]
     for a, b in sentence_ranges(ctx):
@@ -178,6 +192,7 @@ def novel_spans(ctx: str, spans: list[tuple[int, int]], other: SentenceIndex) ->
             units.append((changed, "echo", ws))
         else:
             units.append((found, "short" if ws in other and len(ws) < MIN_EXACT_WORDS else "novel", ws))
+    units += _context_unit(after, last=False)
     out: list[tuple[int, int]] = []
     for k, (changed, status, _) in enumerate(units):
         if status in ("short", "novel") and _label_of_echo(k, units, low):
