@@ -162,6 +162,13 @@ def _web_address_only(h: RawHunk) -> bool:
     return bool(changed) and all(_WEB_ADDRESS.match(t) for t in changed)
 
 
+def _filler_edits(h: RawHunk, noise: NoiseRules) -> bool:
+    """Every edit of the unit only adds or drops filler words ("apps that we offer ... data that you
+    provide") or punctuation."""
+    changed = [e for e in h.edits if e[0] != 0]
+    return bool(changed) and all(w.lower() in noise.filler_words for _, text in changed for w in words(text))
+
+
 def _abbreviation(ow: list[str], nw: list[str]) -> bool:
     """One word written out or shortened ("article" <-> "art.")."""
     if len(ow) != 1 or len(nw) != 1:
@@ -247,7 +254,7 @@ def judge_content(h: RawHunk, has_cues: bool, has_direct: bool, noise: NoiseRule
         return False, "cookie-consent banner"
     if has_direct:
         return True, ""
-    if _typo(h.old, h.new, noise):
+    if _typo(h.old, h.new, noise) or _filler_edits(h, noise):
         return False, "typo fix"
     ow, nw = words(h.old.raw), words(h.new.raw)
     if ow + nw and all(_is_date_word(w, noise) for w in ow + nw):
