@@ -213,6 +213,7 @@ def _governs(end: int, spans: list[tuple[int, int]], ctx: str) -> bool:
     return any(s >= end and not _SCOPE_BREAK.search(ctx, end, s) for s, _ in spans)
 
 
+@functools.lru_cache(maxsize=1024)
 def _section_cues(section: str, rules: Rules) -> list[Cue]:
     """Strong cues in a hunk's section path, for labels that take them ("California Privacy
     Rights > Your right to delete": any edit there changes a region-specific section)."""
@@ -301,7 +302,7 @@ def classify_hunk(h: RawHunk, rules: Rules) -> Classification:
     if h.kind == "moved":
         return result
     cues = _cues(h, rules)
-    cues += _section_cues(h.section, rules)
+    cues += _section_cues(h.section, rules)  # cached: the list is never changed
     result.any_direct = any(c.direct and c.weight >= 0.5 for c in cues)
     for label in rules.labels:
         mine = [c for c in cues if c.label == label.name]

@@ -47,11 +47,11 @@ def _hunk(raw: RawHunk, material: bool, note: str) -> Hunk:
 
 
 class _Echoes:
-    """Both versions' sentence indexes, built on first use (most hunks of a noise pair never need them)."""
+    """Each version's sentence index, built on first use (most hunks of a noise pair never need them)."""
 
     def __init__(self, old: str, new: str) -> None:
         self.texts = (old, new)
-        self.index: tuple[SentenceIndex, SentenceIndex] | None = None
+        self.index: list[SentenceIndex | None] = [None, None]
         # sentences that a removed or added copy of the other version changes in effect
         self.effective: list[RawHunk] = []
 
@@ -61,18 +61,23 @@ class _Echoes:
         if raw.kind == "modified" and not any(e - s >= ECHO_MIN_CHARS for side in (raw.old, raw.new)
                                               for s, e in side.spans):
             return True  # an edit inside a sentence: no whole sentence to find elsewhere
-        if self.index is None:
-            self.index = (SentenceIndex(self.texts[0]), SentenceIndex(self.texts[1]))
-        old_ix, new_ix = self.index
         if raw.kind == "removed":
             self.effective += [RawHunk("added", raw.section, Side(), Side(t, t, sp, blocks=[t], text=t))
-                               for t, sp in counterpart(raw.old.ctx, raw.old.spans, new_ix)]
+                               for t, sp in counterpart(raw.old.ctx, raw.old.spans, self.of(1))]
         elif raw.kind == "added":
             self.effective += [RawHunk("removed", raw.section, Side(t, t, sp, blocks=[t], text=t), Side())
-                               for t, sp in counterpart(raw.new.ctx, raw.new.spans, old_ix)]
-        raw.old.spans = novel_spans(raw.old.ctx, raw.old.spans, new_ix, raw.old.prefix, raw.old.suffix)
-        raw.new.spans = novel_spans(raw.new.ctx, raw.new.spans, old_ix, raw.new.prefix, raw.new.suffix)
+                               for t, sp in counterpart(raw.new.ctx, raw.new.spans, self.of(0))]
+        if raw.old.spans:
+            raw.old.spans = novel_spans(raw.old.ctx, raw.old.spans, self.of(1), raw.old.prefix, raw.old.suffix)
+        if raw.new.spans:
+            raw.new.spans = novel_spans(raw.new.ctx, raw.new.spans, self.of(0), raw.new.prefix, raw.new.suffix)
         return bool(raw.old.spans or raw.new.spans)
+
+    def of(self, k: int) -> SentenceIndex:
+        """The sentence index of the old (0) or new (1) version, built on first use."""
+        if self.index[k] is None:
+            self.index[k] = SentenceIndex(self.texts[k])
+        return self.index[k]  # type: ignore[return-value]
 
 
 def _judged(raw: RawHunk, rules: Rules, effective: bool = False) -> tuple[Hunk, str]:
