@@ -13,8 +13,6 @@ CASES = load_jsonl(FIELD / "pairs.jsonl")
 KNOWN_MISSES = {
     "openai-model-sources-link": "link text 'this article' -> 'this help center article' beside AI words "
                                  "is judged a real edit; gold treats it as a link-only change",
-    "anthropic-2026-aggregation-intro": "ai_training is not anchored by design: any edit to a sentence that "
-                                        "says 'train our AI models' gets the label, here purposes beside it",
 }
 
 

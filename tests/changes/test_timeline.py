@@ -21,11 +21,13 @@ def test_timeline_change(exp: dict) -> None:
 
 
 def test_eu_notice_entities() -> None:
-    """The 3 Nov 2025 EU notice names the affiliate, the date and the regions users act on."""
+    """The 3 Nov 2025 EU notice names the affiliate and the regions users act on; its banner turning
+    from "we are updating" to "we updated" is material but no new statement about AI training."""
     result = compare(*pair_texts(pair_rows()["pga/privacy-policy/2025-11-04"]))
     assert "Microsoft" in result.entities.get("affiliates", [])
-    assert "November 3, 2025" in result.entities.get("dates", [])
     assert {"UK"} <= set(result.entities.get("regions", []))
+    banner = [h for h in result.changes if "we updated this notice" in h.new]
+    assert banner and banner[0].material and banner[0].labels == []
 
 
 def test_ai_hunk_has_section_and_evidence() -> None:
