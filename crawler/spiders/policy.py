@@ -54,13 +54,11 @@ class PolicySpider(scrapy.Spider):
         self.validators: dict[str, tuple[str | None, str | None]] = dict(validators or {})
         self._pending: set[str] = set(self.targets)
         self._rules: BlockRules | None = None
-        self.obey_robots_default = True  # ROBOTSTXT_OBEY, read in from_crawler()
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PolicySpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._rules = BlockRules.from_settings(crawler.settings)
-        spider.obey_robots_default = crawler.settings.getbool("ROBOTSTXT_OBEY")
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         return spider
 
@@ -81,11 +79,10 @@ class PolicySpider(scrapy.Spider):
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        obey = self.obey_robots_default if target.obey_robots is None else target.obey_robots
         meta: dict[str, Any] = {
             _META_TARGET: target.id,
             _META_STARTED: (datetime.now(UTC), time.monotonic()),
-            "dont_obey_robotstxt": not obey,
+            "dont_obey_robotstxt": target.robots == "ignore",
             "policywatch_region": target.region,
         }
         if target.proxy:

@@ -72,9 +72,13 @@ def test_platform_defaults_and_variants(tmp_path: Path) -> None:
         (MINIMAL + 'schedule = "sometimes"\n', "documents.terms.schedule"),
         (MINIMAL.replace("https://example.com/terms", "example.com/terms"), "documents.terms.url"),
         ("[platform\nname=", "invalid TOML"),
+        (MINIMAL + 'robots = "ignore"\n', "documents.terms: robots = \"ignore\" needs a robots_reason"),
+        (MINIMAL + 'robots = "sometimes"\n', "documents.terms.robots"),
+        (MINIMAL + 'egress = "EU west"\n', "documents.terms.egress"),
     ],
     ids=["unknown-key", "missing-url", "unknown-platform-key", "bad-selector", "unknown-filter",
-         "bad-schedule", "relative-url", "toml-syntax"],
+         "bad-schedule", "relative-url", "toml-syntax", "ignore-without-reason", "bad-robots",
+         "bad-egress"],
 )
 def test_bad_declaration_names_file_and_key(tmp_path: Path, text: str, expected: str) -> None:
     path = _write(tmp_path, text)
@@ -94,3 +98,12 @@ def test_duplicate_target_ids_across_files(tmp_path: Path) -> None:
 def test_missing_path() -> None:
     with pytest.raises(DeclarationError, match="no such"):
         load_targets(Path("/nonexistent/declarations"))
+
+
+def test_robots_policy_is_inherited_with_its_reason(tmp_path: Path) -> None:
+    text = MINIMAL.replace('name = "Example"', 'name = "Example"\nrobots = "ignore"\nrobots_reason = "public page"')
+    text += '\n[documents.faq]\nname = "FAQ"\nurl = "https://example.com/faq"\nrobots = "obey"\n'
+    terms, faq = load_targets(_write(tmp_path, text))
+    assert (terms.robots, terms.robots_reason) == ("ignore", "public page")
+    assert faq.robots == "obey"
+    assert load_targets(_write(tmp_path, MINIMAL, "plain.toml"))[0].robots == "obey"  # the default
