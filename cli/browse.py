@@ -168,15 +168,31 @@ def diff(doc: str, a: int | None, b: int | None, db: str | None, fmt: str,
 @format_option
 @handle_errors
 def targets(targets: Path | None, fmt: str) -> None:
-    """Validate and list the declared documents (the shipped ones, or --targets PATH)."""
+    """Validate and list the declared documents (the shipped ones, or --targets PATH).
+
+    Per document: fetch mode, robots.txt policy, region (and whether its egress proxy is
+    configured), selectors not yet checked against a real copy (UNVERIFIED), and the URL.
+    """
+    from crawler.egress import fetchable, where_from
+
     declared = load_targets(targets)
     if fmt == "json":
-        emit_json([t.model_dump(mode="json") for t in declared])
+        emit_json([{**t.model_dump(mode="json"), "fetch_mode": t.fetch_mode, "where": where_from(t),
+                    "configured": fetchable(t)} for t in declared])
         return
+    width = max([len(t.id) for t in declared] + [8])
+    click.echo(f"{'DOCUMENT':<{width}}  {'MODE':<5} {'ROBOTS':<7} {'REGION':<32} {'SELECTORS':<10} URL")
     for t in declared:
-        where = ", ".join(x for x in (t.region, t.language and f"lang {t.language}",
-                                      t.proxy and "via proxy") if x)
-        click.echo(f"{t.id:<45} {t.url}" + (f"  ({where})" if where else ""))
+        selectors = "ok" if t.selectors_verified else "UNVERIFIED"
+        click.echo(f"{t.id:<{width}}  {t.fetch_mode:<5} {t.robots:<7} {where_from(t):<32} "
+                   f"{selectors:<10} {t.url}")
+    reasons = {t.robots_reason for t in declared if t.robots == "ignore"}
+    for reason in sorted(r for r in reasons if r):
+        ids = [t.id for t in declared if t.robots == "ignore" and t.robots_reason == reason]
+        click.echo(f"\nrobots.txt ignored for {len(ids)} document(s): {reason}")
+    unverified = sum(not t.selectors_verified for t in declared)
+    if unverified:
+        click.echo(f"\n{unverified} document(s) with selectors not checked against a real copy (UNVERIFIED).")
 
 
 COMMANDS = [documents, history, show, diff, targets]

@@ -14,6 +14,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
+from crawler.egress import fetchable
 from crawler.items import FETCHED, NOT_MODIFIED, STRUCTURAL, TRANSIENT, FetchResult
 from crawler.outcomes import BlockRules, Verdict, classify_failure, classify_response
 from crawler.targets import Target
@@ -50,7 +51,10 @@ class PolicySpider(scrapy.Spider):
     def __init__(self, targets: Sequence[Target] = (), validators: Validators | None = None,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.targets: dict[str, Target] = {t.id: t for t in targets}
+        self.targets: dict[str, Target] = {t.id: t for t in targets if fetchable(t)}
+        for target in targets:
+            if not fetchable(target):  # callers filter these out; never fetch one from here
+                logger.error("%s: egress %r has no proxy configured; not fetched", target.id, target.egress)
         self.validators: dict[str, tuple[str | None, str | None]] = dict(validators or {})
         self._pending: set[str] = set(self.targets)
         self._rules: BlockRules | None = None
