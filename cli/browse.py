@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from cli.common import (db_option, emit_json, format_option, handle_errors, load_targets,
-                        open_store, targets_option, when)
+from cli.common import (db_option, echo_robots_reasons, emit_json, format_option, handle_errors,
+                        load_targets, open_store, targets_option, when)
 
 
 def _version_json(v: object, *, text: bool = False) -> dict[str, object]:
@@ -186,10 +186,8 @@ def targets(targets: Path | None, fmt: str) -> None:
         selectors = "ok" if t.selectors_verified else "UNVERIFIED"
         click.echo(f"{t.id:<{width}}  {t.fetch_mode:<5} {t.robots:<7} {where_from(t):<32} "
                    f"{selectors:<10} {t.url}")
-    reasons = {t.robots_reason for t in declared if t.robots == "ignore"}
-    for reason in sorted(r for r in reasons if r):
-        ids = [t.id for t in declared if t.robots == "ignore" and t.robots_reason == reason]
-        click.echo(f"\nrobots.txt ignored for {len(ids)} document(s): {reason}")
+    click.echo()
+    echo_robots_reasons([(t.id, t.robots, t.robots_reason) for t in declared])
     unverified = sum(not t.selectors_verified for t in declared)
     if unverified:
         click.echo(f"\n{unverified} document(s) with selectors not checked against a real copy (UNVERIFIED).")

@@ -87,6 +87,16 @@ def fetchable_only(targets: list[Any]) -> list[Any]:
     return [t for t in targets if fetchable(t)]
 
 
+def echo_robots_reasons(rows: Sequence[tuple[str, str, str | None]]) -> None:
+    """One line per reason robots.txt is ignored, from (document, robots, reason) rows."""
+    by_reason: dict[str, list[str]] = {}
+    for document, robots, reason in rows:
+        if robots == "ignore":
+            by_reason.setdefault(reason or "", []).append(document)
+    for reason, documents in by_reason.items():
+        click.echo(f"robots.txt ignored for {len(documents)} document(s): {reason}")
+
+
 def _default(o: Any) -> Any:
     if isinstance(o, datetime):
         return o.isoformat()

@@ -9,8 +9,9 @@ from typing import Any
 import click
 
 import config
-from cli.common import (db_option, emit_json, fetchable_only, format_option, handle_errors,
-                        load_targets, open_store, scrapy_settings_option, targets_option, when)
+from cli.common import (db_option, echo_robots_reasons, emit_json, fetchable_only,
+                        format_option, handle_errors, load_targets, open_store,
+                        scrapy_settings_option, targets_option, when)
 
 
 def _schedule_config() -> Any:
@@ -102,8 +103,7 @@ def _print(report: Any) -> None:
         outcome = d.outcome or ("-" if d.configured else "not configured")
         click.echo(f"{d.document:<{width}}  {when(d.last_check):<20} {outcome:<17} "
                    f"{when(d.next_run):<20} {d.schedule:<10} {d.robots:<7} {d.region}")
-    for reason, docs in _ignored_robots(report.documents).items():
-        click.echo(f"robots.txt ignored for {len(docs)} document(s): {reason}")
+    echo_robots_reasons([(d.document, d.robots, d.robots_reason) for d in report.documents])
     a = report.alerts
     click.echo(f"alerts: {a['pending']} pending, {a['sending']} sending, {a['dead']} dead, "
                f"{a['sent']} sent; open incidents: {report.incidents}")
@@ -113,14 +113,6 @@ def _print(report: Any) -> None:
             click.echo(f"  - {problem}")
     else:
         click.echo("ok")
-
-
-def _ignored_robots(documents: list[Any]) -> dict[str, list[str]]:
-    by_reason: dict[str, list[str]] = {}
-    for d in documents:
-        if d.robots == "ignore":
-            by_reason.setdefault(d.robots_reason or "", []).append(d.document)
-    return by_reason
 
 
 COMMANDS = [run, status]

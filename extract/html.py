@@ -64,16 +64,23 @@ class _Converter(MarkdownConverter):
 
     def convert_p(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         if parent_tags & _CELLS:
-            return _CELL_BREAK + text.strip() + _CELL_BREAK
+            return _cell_block(text)
         return str(super().convert_p(el, text, parent_tags))  # type: ignore[misc]  # not in the stubs
 
-    convert_div = convert_p
+    def convert_div(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        if parent_tags & _CELLS:
+            return _cell_block(text)
+        return str(super().convert_div(el, text, parent_tags))  # type: ignore[misc]
 
     def convert_td(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         return str(super().convert_td(el, _cell_text(text), parent_tags))  # type: ignore[misc]
 
     def convert_th(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         return str(super().convert_th(el, _cell_text(text), parent_tags))  # type: ignore[misc]
+
+
+def _cell_block(text: str) -> str:
+    return _CELL_BREAK + text.strip() + _CELL_BREAK
 
 
 def _cell_text(text: str) -> str:
