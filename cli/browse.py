@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from cli.common import (db_option, emit_json, format_option, handle_errors, load_targets,
-                        open_store, targets_option, when)
+from cli.common import (db_option, echo_robots_reasons, emit_json, format_option, handle_errors,
+                        load_targets, open_store, targets_option, when)
 
 
 def _version_json(v: object, *, text: bool = False) -> dict[str, object]:
@@ -168,15 +168,29 @@ def diff(doc: str, a: int | None, b: int | None, db: str | None, fmt: str,
 @format_option
 @handle_errors
 def targets(targets: Path | None, fmt: str) -> None:
-    """Validate and list the declared documents (the shipped ones, or --targets PATH)."""
+    """Validate and list the declared documents (the shipped ones, or --targets PATH).
+
+    Per document: fetch mode, robots.txt policy, region (and whether its egress proxy is
+    configured), selectors not yet checked against a real copy (UNVERIFIED), and the URL.
+    """
+    from crawler.egress import fetchable, where_from
+
     declared = load_targets(targets)
     if fmt == "json":
-        emit_json([t.model_dump(mode="json") for t in declared])
+        emit_json([{**t.model_dump(mode="json"), "fetch_mode": t.fetch_mode, "where": where_from(t),
+                    "configured": fetchable(t)} for t in declared])
         return
+    width = max([len(t.id) for t in declared] + [8])
+    click.echo(f"{'DOCUMENT':<{width}}  {'MODE':<5} {'ROBOTS':<7} {'REGION':<32} {'SELECTORS':<10} URL")
     for t in declared:
-        where = ", ".join(x for x in (t.region, t.language and f"lang {t.language}",
-                                      t.proxy and "via proxy") if x)
-        click.echo(f"{t.id:<45} {t.url}" + (f"  ({where})" if where else ""))
+        selectors = "ok" if t.selectors_verified else "UNVERIFIED"
+        click.echo(f"{t.id:<{width}}  {t.fetch_mode:<5} {t.robots:<7} {where_from(t):<32} "
+                   f"{selectors:<10} {t.url}")
+    click.echo()
+    echo_robots_reasons([(t.id, t.robots, t.robots_reason) for t in declared])
+    unverified = sum(not t.selectors_verified for t in declared)
+    if unverified:
+        click.echo(f"\n{unverified} document(s) with selectors not checked against a real copy (UNVERIFIED).")
 
 
 COMMANDS = [documents, history, show, diff, targets]

@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from cli.common import (db_option, emit_json, format_option, handle_errors, load_targets,
-                        open_store, scrapy_settings_option, targets_option)
+from cli.common import (db_option, emit_json, fetchable_only, format_option, handle_errors,
+                        load_targets, open_store, scrapy_settings_option, targets_option)
 
 
 def run_check(targets: list[Any], db: str | None, settings: dict[str, Any],
@@ -59,9 +59,10 @@ def check(docs: tuple[str, ...], db: str | None, targets: Path | None, fmt: str,
     """Fetch every declared document (or DOC...) once and record what changed.
 
     Exit status 0 when every document was checked (new version or unchanged), 1 when any
-    fetch failed (blocked, transient, structural, robots_disallowed).
+    fetch failed (blocked, transient, structural, robots_disallowed). A document whose egress
+    (e.g. the EU) has no proxy configured is not fetched, and says so on stderr.
     """
-    picked = load_targets(targets, docs)
+    picked = fetchable_only(load_targets(targets, docs))
     recorder = run_check(picked, db, sets, progress=not quiet)
     if fmt == "json":
         emit_json([asdict(ln) for ln in recorder.lines])

@@ -58,11 +58,13 @@ def open_store(db: str | None) -> Any:
 
 
 def load_targets(path: Path | None, only: Sequence[str] = ()) -> list[Any]:
-    """Declared targets, optionally only those whose id matches or starts with one of ``only``."""
+    """Declared targets, optionally only those whose id matches or starts with one of ``only``,
+    with the configured egress proxies filled in."""
+    from crawler.egress import with_egress
     from crawler.targets import load_targets as load
 
     configured = config.get("targets")
-    targets = load(path or (Path(configured) if configured else None))
+    targets = with_egress(load(path or (Path(configured) if configured else None)), config.egress_proxies())
     if not only:
         return targets
     picked = [t for t in targets if any(t.id == o or t.id.startswith(o.rstrip("/") + "/")
@@ -72,6 +74,27 @@ def load_targets(path: Path | None, only: Sequence[str] = ()) -> list[Any]:
         raise click.BadParameter(f"no declared document {', '.join(unknown)}; "
                                  f"known: {', '.join(t.id for t in targets)}", param_hint="DOC")
     return picked
+
+
+def fetchable_only(targets: list[Any]) -> list[Any]:
+    """The targets that may be fetched from here; says on stderr which are not configured."""
+    from crawler.egress import fetchable, where_from
+
+    for t in targets:
+        if not fetchable(t):
+            click.echo(f"not fetching {t.id}: {where_from(t)}; set [egress] {t.egress} = \"PROXY-URL\" "
+                       f"in the config file or POLICYWATCH_EGRESS_{t.egress.upper()}", err=True)
+    return [t for t in targets if fetchable(t)]
+
+
+def echo_robots_reasons(rows: Sequence[tuple[str, str, str | None]]) -> None:
+    """One line per reason robots.txt is ignored, from (document, robots, reason) rows."""
+    by_reason: dict[str, list[str]] = {}
+    for document, robots, reason in rows:
+        if robots == "ignore":
+            by_reason.setdefault(reason or "", []).append(document)
+    for reason, documents in by_reason.items():
+        click.echo(f"robots.txt ignored for {len(documents)} document(s): {reason}")
 
 
 def _default(o: Any) -> Any:

@@ -9,8 +9,9 @@ from typing import Any
 import click
 
 import config
-from cli.common import (db_option, emit_json, format_option, handle_errors, load_targets,
-                        open_store, scrapy_settings_option, targets_option, when)
+from cli.common import (db_option, echo_robots_reasons, emit_json, fetchable_only,
+                        format_option, handle_errors, load_targets, open_store,
+                        scrapy_settings_option, targets_option, when)
 
 
 def _schedule_config() -> Any:
@@ -50,7 +51,7 @@ def run(db: str | None, targets: Path | None, sets: dict[str, str], log_format: 
 
     logs.setup(log_format or str(config.get("log_format")), _verbosity())
     cfg = _schedule_config()
-    picked = load_targets(targets)
+    picked = fetchable_only(load_targets(targets))
     store = open_store(db)
     try:
         code = run_daemon(store, picked, cfg, sets)
@@ -96,10 +97,13 @@ def status(db: str | None, targets: Path | None, fmt: str, require_daemon: bool)
 def _print(report: Any) -> None:
     click.echo(f"daemon: {'running: ' + report.daemon if report.daemon else 'not running'}")
     width = max([len(d.document) for d in report.documents] + [8])
-    click.echo(f"{'DOCUMENT':<{width}}  {'LAST CHECK':<20} {'OUTCOME':<17} {'NEXT RUN':<20} SCHEDULE")
+    click.echo(f"{'DOCUMENT':<{width}}  {'LAST CHECK':<20} {'OUTCOME':<17} {'NEXT RUN':<20} "
+               f"{'SCHEDULE':<10} {'ROBOTS':<7} REGION")
     for d in report.documents:
-        click.echo(f"{d.document:<{width}}  {when(d.last_check):<20} {d.outcome or '-':<17} "
-                   f"{when(d.next_run):<20} {d.schedule}")
+        outcome = d.outcome or ("-" if d.configured else "not configured")
+        click.echo(f"{d.document:<{width}}  {when(d.last_check):<20} {outcome:<17} "
+                   f"{when(d.next_run):<20} {d.schedule:<10} {d.robots:<7} {d.region}")
+    echo_robots_reasons([(d.document, d.robots, d.robots_reason) for d in report.documents])
     a = report.alerts
     click.echo(f"alerts: {a['pending']} pending, {a['sending']} sending, {a['dead']} dead, "
                f"{a['sent']} sent; open incidents: {report.incidents}")

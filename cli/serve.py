@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import ipaddress
 import sys
+from pathlib import Path
+from typing import Any
 
 import click
 
 import config
 
-from cli.common import db_option, handle_errors, open_store
+from cli.common import db_option, handle_errors, load_targets, open_store, targets_option
 
 
 def is_loopback(host: str) -> bool:
@@ -38,9 +40,10 @@ def is_loopback(host: str) -> bool:
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
               help="Worker threads.")
 @db_option
+@targets_option
 @handle_errors
 def serve(host: str, port: int, token: str | None, insecure_no_token: bool, threads: int,
-          db: str | None) -> None:
+          db: str | None, targets: Path | None) -> None:
     """Serve the web UI, Atom feeds and JSON API (read-only) on HOST:PORT."""
     import waitress
 
@@ -54,7 +57,7 @@ def serve(host: str, port: int, token: str | None, insecure_no_token: bool, thre
     if token is not None and len(token) < 16:
         raise click.UsageError("the token must be at least 16 characters long")
     store = open_store(db)
-    app = create_app(store, token=token or None)
+    app = create_app(store, token=token or None, fetching=_fetching(targets))
     server = waitress.create_server(app, host=host, port=port, threads=threads,
                                     ident="policywatch", clear_untrusted_proxy_headers=True)
     shown = f"[{host}]" if ":" in host else host
@@ -67,6 +70,21 @@ def serve(host: str, port: int, token: str | None, insecure_no_token: bool, thre
     finally:
         server.close()
         store.dispose()
+
+
+def _fetching(path: Path | None) -> dict[str, dict[str, Any]]:
+    """How each declared document is fetched, for its page; none when the declarations are
+    invalid (browsing what is stored must not depend on them)."""
+    from crawler.egress import where_from
+    from crawler.targets import DeclarationError
+
+    try:
+        declared = load_targets(path)
+    except DeclarationError as exc:
+        click.echo(f"warning: declarations not shown: {exc}", err=True)
+        return {}
+    return {t.id: {"robots": t.robots, "robots_reason": t.robots_reason, "region": where_from(t)}
+            for t in declared}
 
 
 COMMANDS = [serve]

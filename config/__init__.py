@@ -85,3 +85,20 @@ def get(name: str) -> Any:
         return setting.kind(raw)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"setting {name} ({setting.env}): bad value {raw!r}") from exc
+
+
+EGRESS_ENV_PREFIX = "POLICYWATCH_EGRESS_"
+
+
+def egress_proxies() -> dict[str, str]:
+    """Proxy URL per egress name (e.g. ``eu``): the ``[egress]`` table of the config file, each
+    overridden by ``POLICYWATCH_EGRESS_<NAME>``. A declaration names an egress; where it leads
+    (a proxy URL) is deployment config, so it lives here and not in the declarations."""
+    table = config_file().get("egress", {})
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+        raise ConfigError("[egress] must map egress names to proxy URLs, e.g. eu = \"http://eu-proxy:3128\"")
+    proxies = {str(name).lower(): url for name, url in table.items()}
+    for var, url in os.environ.items():
+        if var.startswith(EGRESS_ENV_PREFIX) and url:
+            proxies[var.removeprefix(EGRESS_ENV_PREFIX).lower()] = url
+    return proxies

@@ -8,6 +8,15 @@ from scrapy.exceptions import IgnoreRequest
 class RobotsDisallowed(IgnoreRequest):
     """robots.txt forbids the URL for our user agent.
 
-    Raised by :class:`crawler.middlewares.PolicyRobotsTxtMiddleware`; the spider's
+    Raised by :class:`crawler.middlewares.RobotsPolicyMiddleware`; the spider's
     errback reports it as the outcome ``robots_disallowed``.
+    """
+
+
+class RobotsUnavailable(IgnoreRequest):
+    """robots.txt could not be read (5xx, 429, a block status or a network error), so
+    whether the URL may be fetched is unknown and it is not fetched.
+
+    Raised by :class:`crawler.middlewares.RobotsPolicyMiddleware`; the spider's errback
+    reports it as a ``transient`` outcome.
     """

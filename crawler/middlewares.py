@@ -1,9 +1,9 @@
-"""Downloader middlewares: Scrapy's own, with two small extensions.
+"""Downloader middlewares: our robots.txt policy, and Scrapy's retries with a back-off.
 
-- :class:`PolicyRobotsTxtMiddleware` reports a robots.txt refusal as a typed
-  :class:`~crawler.errors.RobotsDisallowed` and lets each request decide whether
-  robots.txt applies (``meta["dont_obey_robotstxt"]``, set by the spider from the
-  target's ``obey_robots`` or the ``ROBOTSTXT_OBEY`` setting).
+- :class:`RobotsPolicyMiddleware` replaces Scrapy's RobotsTxtMiddleware: race-free,
+  a refusal is a typed :class:`~crawler.errors.RobotsDisallowed`, and each request
+  says whether robots.txt applies (``meta["dont_obey_robotstxt"]``, set by the spider
+  from the target's declared ``robots`` policy).
 - :class:`BackoffRetryMiddleware` is Scrapy's RetryMiddleware with an exponential
   delay before each retry.
 """
@@ -14,70 +14,77 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
-from scrapy.settings import Settings
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import load_object
 from twisted.internet.task import deferLater
 
 from crawler.errors import RobotsDisallowed
+from crawler.robots import Rules, Shared, judge, robots_request
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
-    from scrapy.robotstxt import RobotParser
+    from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
 
 RETRY_DELAY_META = "policywatch_retry_delay"
 
 
-class _ObeyingView:
-    """The crawler as seen by RobotsTxtMiddleware's constructor: ROBOTSTXT_OBEY on.
+class RobotsPolicyMiddleware:
+    """Obey robots.txt for every request whose target obeys it, whatever the timing.
 
-    Per-request ``dont_obey_robotstxt`` then decides; the spider sets it from the
-    target's ``obey_robots`` (default: the real ``ROBOTSTXT_OBEY``).
+    A request obeys unless ``meta["dont_obey_robotstxt"]`` is true (the spider sets it for
+    targets declared ``robots = "ignore"``). robots.txt is downloaded once per host and
+    proxy per crawl, with the ``ROBOTSTXT_PARSER`` and the ``ROBOTSTXT_USER_AGENT`` (or the
+    request's User-Agent) that Scrapy's own middleware uses; every request waiting for it
+    is judged once it arrives (see :mod:`crawler.robots`). Always on: ``ROBOTSTXT_OBEY`` is
+    not read, the declarations decide.
     """
 
-    def __init__(self, crawler: Crawler) -> None:
-        self._crawler = crawler
-        self.settings = _Obeying(crawler.settings)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._crawler, name)
-
-
-class _Obeying:
-    """Settings read through, but for ROBOTSTXT_OBEY (no copy: the sink may not be copyable)."""
-
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-
-    def getbool(self, name: str, default: bool = False) -> bool:
-        return True if name == "ROBOTSTXT_OBEY" else self._settings.getbool(name, default)
-
-    def __getitem__(self, name: str) -> Any:
-        return self._settings[name]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._settings, name)
-
-
-class PolicyRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """RobotsTxtMiddleware that raises :class:`RobotsDisallowed` and is always on."""
+    DOWNLOAD_PRIORITY = 1000
 
     def __init__(self, crawler: Crawler) -> None:
-        super().__init__(_ObeyingView(crawler))  # type: ignore[arg-type]
         self.crawler = crawler
+        self._agent: str | None = crawler.settings.get("ROBOTSTXT_USER_AGENT")
+        self._default_agent: str = crawler.settings.get("USER_AGENT")
+        self._parser_class = load_object(crawler.settings.get("ROBOTSTXT_PARSER"))
+        self._rules: dict[tuple[str, str | None], Shared[Rules]] = {}
 
-    def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    async def process_request(self, request: Request) -> None:
+        url = urlparse_cached(request)
+        if request.meta.get("dont_obey_robotstxt") or url.scheme not in ("http", "https"):
+            return
+        key = (url.netloc, request.meta.get("proxy"))
+        if key not in self._rules:  # the first request fetches; later ones wait below
+            shared = self._rules[key] = Shared()
+            shared.set(await self._fetch(f"{url.scheme}://{url.netloc}/robots.txt", key[1]))
+        rules = await maybe_deferred_to_future(self._rules[key].wait())
+        agent = self._agent or request.headers.get(b"User-Agent") or self._default_agent
         try:
-            super().process_request_2(rp, request)
+            rules.check(request, agent.decode("latin-1") if isinstance(agent, bytes) else str(agent))
         except RobotsDisallowed:
+            self._count("robotstxt/forbidden")
             raise
-        except IgnoreRequest as exc:
-            agent = self._robotstxt_useragent or self._default_useragent
-            raise RobotsDisallowed(f"robots.txt disallows {request.url} for {agent!r}") from exc
+
+    async def _fetch(self, url: str, proxy: str | None) -> Rules:
+        self._count("robotstxt/request_count")
+        try:
+            response = await self.crawler.engine.download_async(
+                robots_request(url, proxy, self.DOWNLOAD_PRIORITY))
+            return judge(self.crawler, self._parser_class, url, response)
+        except Exception as exc:  # any failure leaves the rules unknown, never "allowed"
+            logger.warning("robots.txt %s could not be fetched: %s", url, exc)
+            return Rules(url, problem=f"{type(exc).__name__}: {exc}")
+
+    def _count(self, key: str) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(key)
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

@@ -12,7 +12,7 @@ NEWSPIDER_MODULE = "crawler.spiders"
 
 # --- Identity and politeness ---------------------------------------------------------
 USER_AGENT = "PolicyWatch/0.1 (+https://github.com/policywatch/policywatch)"
-ROBOTSTXT_OBEY = True
+ROBOTSTXT_OBEY = True  # not read: each declaration says robots = "obey" or "ignore"
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 2.0
@@ -42,7 +42,7 @@ HTTPERROR_ALLOW_ALL = True  # the spider classifies every status itself
 # --- Components -------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.middlewares.PolicyRobotsTxtMiddleware": 100,
+    "crawler.middlewares.RobotsPolicyMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
 }

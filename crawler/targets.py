@@ -13,7 +13,10 @@ File layout (see ``crawler/declarations/linkedin.toml``)::
 
     [documents.privacy-policy.variants.eu]   # same page as seen from another region
     language = "en-GB,en;q=0.8"
-    proxy = "http://eu-proxy.example:3128"
+    egress = "eu"         # fetched only through the proxy configured for egress "eu"
+
+``robots`` is ``"obey"`` (default) or ``"ignore"`` with a ``robots_reason``;
+``selectors_verified = false`` marks selectors not yet checked against a real copy.
 
 Each document gives the target ``<platform>/<document>``; each variant gives
 ``<platform>/<document>@<region>`` with the variant's fields over the document's.
@@ -26,10 +29,10 @@ import re
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Self
 
 import soupsieve
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from extract.filters import FILTERS
 
@@ -45,6 +48,14 @@ _CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?LW#]+$")
 class DeclarationError(ValueError):
     """A declaration file is unreadable or invalid. Raised by :func:`load_targets`;
     the message names the file and the offending key."""
+
+
+Robots = Literal["obey", "ignore"]
+
+
+def _need_reason(robots: str | None, reason: str | None) -> None:
+    if robots == "ignore" and not reason:
+        raise ValueError('robots = "ignore" needs a robots_reason saying why (it is shown to users)')
 
 
 def _check_selectors(value: list[str]) -> list[str]:
@@ -66,7 +77,10 @@ class _Fields(BaseModel):
     filters: list[str] | None = None
     language: str | None = None
     proxy: str | None = None
-    obey_robots: bool | None = None
+    egress: str | None = Field(default=None, pattern=_SLUG)
+    robots: Robots | None = None
+    robots_reason: str | None = Field(default=None, min_length=1)
+    selectors_verified: bool | None = None
     schedule: str | None = None
     min_length: int | None = Field(default=None, ge=0)
     tags: list[str] | None = None
@@ -147,11 +161,24 @@ class Target(BaseModel):
     region: str | None = None
     language: str | None = None
     proxy: str | None = None
-    obey_robots: bool | None = None
+    egress: str | None = None
+    robots: Robots = "obey"
+    robots_reason: str | None = None
+    selectors_verified: bool = True
     schedule: str | None = None
     min_length: int = 200
     tags: list[str] = Field(default_factory=list)
     source: str | None = None  # the declaration file it came from
+
+    @model_validator(mode="after")
+    def _robots_reason(self) -> Self:
+        _need_reason(self.robots, self.robots_reason)
+        return self
+
+    @property
+    def fetch_mode(self) -> str:
+        """How the page is fetched: a plain HTTP request (the only mode so far)."""
+        return "http"
 
     @property
     def document(self) -> str:
@@ -182,6 +209,15 @@ def _format_error(path: Path, exc: ValidationError) -> str:
     return "\n".join(lines)
 
 
+def _target(path: Path, where: str, **fields: Any) -> Target:
+    """A Target from merged fields; a rule spanning layers (e.g. robots_reason) names ``where``."""
+    try:
+        return Target(**fields)
+    except ValidationError as exc:
+        reasons = "; ".join(err["msg"].removeprefix("Value error, ") for err in exc.errors())
+        raise DeclarationError(f"{path}: invalid declaration\n  {where}: {reasons}") from exc
+
+
 def parse_file(path: Path) -> list[Target]:
     """Load one declaration file; :class:`DeclarationError` names the file and key."""
     try:
@@ -199,15 +235,15 @@ def parse_file(path: Path) -> list[Target]:
     for key, doc in decl.documents.items():
         if not _SLUG_RE.match(key):
             raise DeclarationError(f"{path}: documents.{key}: document keys must match {_SLUG}")
-        base = _merge(decl.platform, doc)
         common: dict[str, Any] = {"platform": platform, "name": doc.name, "source": str(path)}
-        targets.append(Target(id=f"{platform}/{key}", url=doc.url, region=doc.region, **common, **base))
+        targets.append(_target(path, f"documents.{key}", id=f"{platform}/{key}", url=doc.url,
+                               region=doc.region, **common, **_merge(decl.platform, doc)))
         for region, variant in doc.variants.items():
             if not _SLUG_RE.match(region):
                 raise DeclarationError(f"{path}: documents.{key}.variants.{region}: region keys must match {_SLUG}")
             fields = _merge(decl.platform, doc, variant)
-            targets.append(Target(id=f"{platform}/{key}@{region}", url=variant.url or doc.url,
-                                  region=region, **common, **fields))
+            targets.append(_target(path, f"documents.{key}.variants.{region}", id=f"{platform}/{key}@{region}",
+                                   url=variant.url or doc.url, region=region, **common, **fields))
     return targets
 
 

@@ -3,6 +3,8 @@
 Needs attention (exit 1): an open incident; a dead alert; a pending alert older than
 ``STALE_ALERT``; a document whose last check failed, that was never checked, or that was not
 checked for ``overdue_factor`` schedule periods; and, with ``require_daemon``, no daemon.
+A document whose egress proxy is not configured is reported as such, not as a problem: it is
+deliberately not fetched.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, MetaData, Table, func, inspect, select
 
+from crawler.egress import NOT_CONFIGURED, fetchable, where_from
 from daemon.locks import holder
 from daemon.schedules import ScheduleConfig, expression, period, trigger
 from store.models import Alert, Check, Document, Incident
@@ -33,6 +36,12 @@ class DocumentReport:
     next_run: datetime | None = None
     open_incident: str | None = None
     problems: list[str] = field(default_factory=list)
+    robots: str = "obey"
+    robots_reason: str | None = None
+    region: str = "-"
+    """Region and egress, e.g. ``eu via egress eu`` or ``eu (egress eu not configured)``."""
+    configured: bool = True
+    """False when the document needs an egress proxy that is not configured: never fetched."""
 
 
 @dataclass
@@ -84,12 +93,16 @@ def build(store: Any, targets: list[Any], cfg: ScheduleConfig, *, require_daemon
         oldest = s.scalar(select(func.min(Alert.created_at)).where(Alert.status == "pending"))
         for target in targets:
             expr = expression(target, cfg)
-            rep = DocumentReport(target.id, expr, next_run=runs.get(target.id))
+            rep = DocumentReport(target.id, expr, next_run=runs.get(target.id), robots=target.robots,
+                                 robots_reason=target.robots_reason, region=where_from(target),
+                                 configured=fetchable(target))
             doc = by_slug.get(target.id)
             last = None if doc is None else s.scalars(
                 select(Check).where(Check.document_id == doc.id)
                 .order_by(Check.started_at.desc(), Check.id.desc()).limit(1)).first()
-            if last is None:
+            if not rep.configured:
+                rep.detail = f"{NOT_CONFIGURED}: no proxy for egress {target.egress!r}; not fetched"
+            elif last is None:
                 rep.problems.append("never checked")
             else:
                 rep.last_check, rep.outcome, rep.detail = last.started_at, last.outcome, last.detail

@@ -20,7 +20,7 @@ from extract.text import clean_chars, is_blank, tidy_markdown
 logger = logging.getLogger(__name__)
 
 #: Bump when a change here can change the text extracted from the same HTML.
-_RULES_VERSION = "1"
+_RULES_VERSION = "2"  # 2: line breaks inside table cells kept as <br>
 
 
 def _dep_version(name: str) -> str:
@@ -47,7 +47,47 @@ KEEP_EMPTY = frozenset({"br", "hr", "td", "th"})
 _SOURCE_WHITESPACE = re.compile(r"[ \t\r\n\f]+")
 _TRAILING_BREAK = re.compile(r"\\[ \t]*(?=\n[ \t]*\n|\s*\Z)")
 
-_CONVERTER = MarkdownConverter(
+_CELL_BREAK = "\ue000"  # private use: a paragraph boundary inside a table cell, until the cell is built
+_CELL_BREAKS = re.compile(f"\\s*{_CELL_BREAK}[\\s{_CELL_BREAK}]*")
+_CELLS = frozenset({"td", "th"})
+
+
+class _Converter(MarkdownConverter):
+    """markdownify, but line breaks inside table cells survive as ``<br>`` (a Markdown table
+    cell is one line): ``<br>`` stays ``<br>``, a paragraph boundary becomes ``<br><br>``, as
+    Open Terms Archive renders them. markdownify alone turns both into spaces."""
+
+    def convert_br(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        if parent_tags & _CELLS:
+            return "<br>"
+        return str(super().convert_br(el, text, parent_tags))  # type: ignore[misc]  # not in the stubs
+
+    def convert_p(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        if parent_tags & _CELLS:
+            return _cell_block(text)
+        return str(super().convert_p(el, text, parent_tags))  # type: ignore[misc]  # not in the stubs
+
+    def convert_div(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        if parent_tags & _CELLS:
+            return _cell_block(text)
+        return str(super().convert_div(el, text, parent_tags))  # type: ignore[misc]
+
+    def convert_td(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        return str(super().convert_td(el, _cell_text(text), parent_tags))  # type: ignore[misc]
+
+    def convert_th(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        return str(super().convert_th(el, _cell_text(text), parent_tags))  # type: ignore[misc]
+
+
+def _cell_block(text: str) -> str:
+    return _CELL_BREAK + text.strip() + _CELL_BREAK
+
+
+def _cell_text(text: str) -> str:
+    return _CELL_BREAKS.sub("<br><br>", text.strip().strip(_CELL_BREAK + " \t\r\n"))
+
+
+_CONVERTER = _Converter(
     heading_style="atx",
     bullets="-",
     strong_em_symbol="*",

@@ -100,6 +100,8 @@ class RecordedRequest:
     method: str
     path: str
     headers: dict[str, str]
+    client: str = ""
+    """The address the request came from (``127.0.0.2`` through tests.forwardproxy)."""
 
 
 Handler = Callable[["RecordedRequest", int], Reply]
@@ -222,9 +224,9 @@ class PolicyTestServer:
 
     # --- internals --------------------------------------------------------------------
 
-    def _dispatch(self, method: str, raw_path: str, headers: dict[str, str]) -> Reply:
+    def _dispatch(self, method: str, raw_path: str, headers: dict[str, str], client: str = "") -> Reply:
         path = urlsplit(raw_path).path
-        request = RecordedRequest(method, raw_path, headers)
+        request = RecordedRequest(method, raw_path, headers, client)
         with self._lock:
             self._hits[path] += 1
             self._requests[path].append(request)
@@ -309,7 +311,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         """No access log on stderr."""
 
     def do_GET(self) -> None:  # noqa: N802 - stdlib name
-        reply = self.owner._dispatch("GET", self.path, dict(self.headers.items()))
+        reply = self.owner._dispatch("GET", self.path, dict(self.headers.items()), self.client_address[0])
         self._send(reply)
 
     def do_HEAD(self) -> None:  # noqa: N802 - stdlib name

@@ -27,3 +27,19 @@ def test_config_file_beats_default(monkeypatch, tmp_path) -> None:  # type: igno
     monkeypatch.setenv("POLICYWATCH_CONFIG", str(cfg))
     monkeypatch.delenv("POLICYWATCH_BASE_URL", raising=False)
     assert config.get("base_url") == "https://pw.example.org"
+
+
+def test_egress_proxies_from_file_and_environment(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[egress]\neu = "http://eu-proxy:3128"\nus = "http://us-proxy:3128"\n')
+    monkeypatch.setenv("POLICYWATCH_CONFIG", str(cfg))
+    monkeypatch.setenv("POLICYWATCH_EGRESS_EU", "http://other-eu:8080")
+    assert config.egress_proxies() == {"eu": "http://other-eu:8080", "us": "http://us-proxy:3128"}
+    assert "[egress]" in DOC and "POLICYWATCH_EGRESS_" in DOC
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[egress]\neu = 3128\n")
+    monkeypatch.setenv("POLICYWATCH_CONFIG", str(bad))
+    with pytest.raises(config.ConfigError, match="egress"):
+        config.egress_proxies()

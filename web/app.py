@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -30,12 +31,18 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(store: Store, *, token: str | None = None) -> Flask:
-    """A WSGI app serving ``store`` read-only; when ``token`` is set every request needs it."""
+def create_app(store: Store, *, token: str | None = None,
+               fetching: Mapping[str, Mapping[str, Any]] | None = None) -> Flask:
+    """A WSGI app serving ``store`` read-only; when ``token`` is set every request needs it.
+
+    ``fetching`` maps a document slug to how it is declared to be fetched (``robots``,
+    ``robots_reason``, ``region``), shown on the document's page.
+    """
     from web import activity_views, api, feeds, views
 
     app = Flask(__name__)
     app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=1024)
+    app.config["POLICYWATCH_FETCHING"] = dict(fetching or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.jinja_env.autoescape = True
     app.jinja_env.trim_blocks = True

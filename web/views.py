@@ -6,7 +6,7 @@ URLs are a contract (alerts link to them; see docs/web.md): ``/d/<slug>``,
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from changes.model import CONTRACT_LABELS
@@ -42,7 +42,8 @@ def timeline(slug: str) -> str | Response:
     page_no, per_page = params.page_args(TIMELINE_PER_PAGE)
     page = queries.timeline(db(), doc, f, page_no, per_page)
     return render_template("timeline.html", doc=doc, page=page, filters=f,
-                           labels=CONTRACT_LABELS, severities=SEVERITIES)
+                           labels=CONTRACT_LABELS, severities=SEVERITIES,
+                           fetching=current_app.config["POLICYWATCH_FETCHING"].get(doc.slug))
 
 
 @bp.get("/d/<path:slug>/v/<int:version_id>")

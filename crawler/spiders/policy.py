@@ -14,6 +14,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
+from crawler.egress import fetchable
 from crawler.items import FETCHED, NOT_MODIFIED, STRUCTURAL, TRANSIENT, FetchResult
 from crawler.outcomes import BlockRules, Verdict, classify_failure, classify_response
 from crawler.targets import Target
@@ -50,17 +51,18 @@ class PolicySpider(scrapy.Spider):
     def __init__(self, targets: Sequence[Target] = (), validators: Validators | None = None,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.targets: dict[str, Target] = {t.id: t for t in targets}
+        self.targets: dict[str, Target] = {t.id: t for t in targets if fetchable(t)}
+        for target in targets:
+            if not fetchable(target):  # callers filter these out; never fetch one from here
+                logger.error("%s: egress %r has no proxy configured; not fetched", target.id, target.egress)
         self.validators: dict[str, tuple[str | None, str | None]] = dict(validators or {})
         self._pending: set[str] = set(self.targets)
         self._rules: BlockRules | None = None
-        self.obey_robots_default = True  # ROBOTSTXT_OBEY, read in from_crawler()
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PolicySpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._rules = BlockRules.from_settings(crawler.settings)
-        spider.obey_robots_default = crawler.settings.getbool("ROBOTSTXT_OBEY")
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         return spider
 
@@ -81,11 +83,10 @@ class PolicySpider(scrapy.Spider):
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        obey = self.obey_robots_default if target.obey_robots is None else target.obey_robots
         meta: dict[str, Any] = {
             _META_TARGET: target.id,
             _META_STARTED: (datetime.now(UTC), time.monotonic()),
-            "dont_obey_robotstxt": not obey,
+            "dont_obey_robotstxt": target.robots == "ignore",
             "policywatch_region": target.region,
         }
         if target.proxy:

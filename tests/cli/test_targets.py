@@ -15,7 +15,8 @@ REQUIRED = {
     "https://www.linkedin.com/legal/user-agreement",
     "https://www.linkedin.com/legal/cookie-policy",
     "https://www.linkedin.com/legal/california-privacy-disclosure",
-    "https://www.linkedin.com/legal/privacy/us-state-privacy-laws",
+    "https://www.linkedin.com/legal/privacy/usa",
+    "https://www.linkedin.com/help/linkedin/ask/TS-DPRO",
     "https://www.linkedin.com/help/linkedin/answer/a5538339",
     "https://www.linkedin.com/help/linkedin/answer/a6278444",
 }
@@ -28,6 +29,20 @@ def test_shipped_declarations_cover_linkedins_documents() -> None:
     assert REQUIRED <= {t["url"] for t in declared}
     eu = [t for t in declared if t["id"] == "linkedin/privacy-policy@eu"]
     assert eu and eu[0]["language"].startswith("en-GB"), "same page as from the EU: a document"
+    assert all(t["fetch_mode"] == "http" and t["robots"] in ("obey", "ignore") for t in declared)
+    assert eu[0]["where"] == "eu (egress eu not configured)" and eu[0]["configured"] is False
+
+
+def test_text_listing_shows_mode_robots_region_and_unverified_selectors() -> None:
+    result = CliRunner().invoke(cli, ["targets"])
+    assert result.exit_code == 0, result.output
+    header, *rows = result.output.splitlines()
+    assert header.split()[:6] == ["DOCUMENT", "MODE", "ROBOTS", "REGION", "SELECTORS", "URL"]
+    row = {line.split()[0]: line for line in rows if line.startswith("linkedin/")}
+    assert row["linkedin/eula"].split()[1:3] == ["http", "ignore"] and "UNVERIFIED" in row["linkedin/eula"]
+    assert "UNVERIFIED" not in row["linkedin/privacy-policy"]
+    assert "eu (egress eu not configured)" in row["linkedin/privacy-policy@eu"]
+    assert "robots.txt ignored for 20 document(s): public legal and help pages" in result.output
 
 
 def test_a_bad_declaration_names_the_file_and_the_key(tmp_path: Path) -> None:

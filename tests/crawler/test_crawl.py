@@ -57,7 +57,8 @@ def _target(server: PolicyTestServer, route: str, **fields: object) -> Target:
 
 
 def _on_server(server: PolicyTestServer, target: Target) -> Target:
-    return target.model_copy(update={"url": server.url(urlsplit(target.url).path)})
+    # Fetched from here even when declared with an egress: egress is tested in tests/cli/test_egress.py.
+    return target.model_copy(update={"url": server.url(urlsplit(target.url).path), "egress": None})
 
 
 @pytest.fixture(scope="module")
@@ -72,12 +73,12 @@ def crawl(server: PolicyTestServer) -> dict[str, object]:
     targets += [
         _target(server, "/cond/etag"), _target(server, "/cond/date"), _target(server, "/cond/stale"),
         _target(server, "/private/policy").model_copy(update={"id": "test/robots-override",
-                                                              "obey_robots": False}),
+                                                              "robots": "ignore", "robots_reason": "test override"}),
     ]
     # A per-target proxy: the loopback server acts as the HTTP proxy. The target host
     # is another loopback address, so a broken proxy setup fails locally, never online.
     targets.append(Target(id="test/via-proxy", platform="test", name="proxy", url="http://127.0.0.2:9/policy",
-                          select=["#component-container"], min_length=100, obey_robots=False,
+                          select=["#component-container"], min_length=100, robots="ignore", robots_reason="test proxy",
                           proxy=server.base_url))
     etag, last_modified = server.validators("/cond/etag")
     validators = {

@@ -95,7 +95,7 @@ def test_request_for_target() -> None:
     from crawler.spiders.policy import PolicySpider
 
     target = TARGET.model_copy(update={"language": "de-DE", "proxy": "http://127.0.0.1:3128",
-                                       "obey_robots": False, "region": "eu"})
+                                       "robots": "ignore", "region": "eu"})
     spider = PolicySpider(targets=[target], validators={target.id: ('"v1"', "Wed, 18 Sep 2024")})
     request = spider.request_for(target)
     assert request.headers[b"Accept-Language"] == b"de-DE"

@@ -19,7 +19,15 @@ OPTIONS = ("select", "remove", "filters", "base_url", "content_type")
 
 
 def _options(case: dict[str, Any]) -> dict[str, Any]:
-    return {k: case[k] for k in OPTIONS if k in case}
+    """The case's options; ``target = "<id>"`` takes select, remove and filters from the
+    shipped declaration of that target, so the golden text follows the declaration."""
+    options = {k: case[k] for k in OPTIONS if k in case}
+    if "target" in case:
+        from crawler.targets import load_targets
+
+        declared = {t.id: t for t in load_targets()}[case["target"]]
+        options.update(select=declared.select, remove=declared.remove, filters=declared.filters)
+    return options
 
 
 @pytest.mark.parametrize("case", INLINE, ids=[c["name"] for c in INLINE])

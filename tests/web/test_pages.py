@@ -182,3 +182,16 @@ def test_browsing_writes_nothing(client: FlaskClient, corpus_store: Store) -> No
                 "/alerts", "/search?q=data", "/feeds/label/opt_out.atom"]:
         assert client.get(url).status_code == 200
     assert counts() == before
+
+
+def test_document_page_shows_robots_policy_and_region(corpus_store: Store) -> None:
+    from web.app import create_app
+
+    fetching = {SLUG: {"robots": "ignore", "robots_reason": "public <legal> pages", "region": "-"},
+                EU.id: {"robots": "obey", "robots_reason": None, "region": "eu (egress eu not configured)"}}
+    client = create_app(corpus_store, fetching=fetching).test_client()
+    page = html(client, f"/d/{SLUG}")
+    assert "robots.txt: ignored (public &lt;legal&gt; pages)" in page
+    eu = html(client, f"/d/{EU.id}")
+    assert "robots.txt: obeyed" in eu and "region: eu (egress eu not configured)" in eu
+    assert "robots.txt:" not in html(create_app(corpus_store).test_client(), f"/d/{SLUG}")
