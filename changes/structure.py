@@ -18,6 +18,7 @@ from changes.text import clean, to_display
 _ATX = re.compile(r"^\s{0,12}(#{1,6})\s+(.*?)\s*#*\s*$")
 _ATX_ITEM = re.compile(r"^\s{0,12}(?:[-*+]|\d{1,3}[.)])\s+(#{1,6})\s+(.*?)\s*#*\s*$")
 _TOC_TITLE = re.compile(r"^(?:table of contents|contents|in this (?:policy|document|article|page))$", re.I)
+_ITEM_FIRST = set("-*+0123456789")  # first characters of a list item
 _LINK_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+\[[^\]\n]+\]\([^()\s]*\)\s*$")
 _SETEXT = re.compile(r"^\s*(=+|-{3,})\s*$")
 _LAYOUT = re.compile(r"^\s*(?:\|?\s*:?-{3,}:?\s*)+\|?\s*$|^\s*(?:[*_-]\s*){3,}$|^[\s|]*$")
@@ -83,9 +84,6 @@ def parse_blocks(text: str) -> list[Block]:
             continue
         blocks.append(Block(stripped, section, head is not None))
     return blocks
-
-
-_ITEM_FIRST = set("-*+0123456789")
 
 
 def _tocs(lines: list[str], heads: list[tuple[int, int, str]]) -> set[int]:
