@@ -70,3 +70,16 @@ def test_september_2024_change_reads_as_units() -> None:
     evidence = [tuple(v) for h in material for v in h.evidence.values()]
     assert len(evidence) == len(set(evidence))  # no two units repeat the same evidence
     assert not any("Table of Contents" in h.section for h in result.changes)
+
+
+def test_september_2024_change_as_the_demo_serves_it() -> None:
+    """`policywatch demo` renders the recorded Markdown to HTML and extracts it again: section
+    headings come out flattened into list items ("8. 2. How We Use Your Data ------")."""
+    from demo.pages import render
+
+    old, new = (extract_html(render("Privacy Policy", version_text(f"contrib/privacy-policy/{day}")))
+                for day in ("2024-08-01", "2024-09-19"))
+    result = compare(old, new)
+    ai = [h for h in result.material_changes if "ai_training" in h.labels]
+    assert ai and {h.section for h in ai} == {"2. How We Use Your Data"}
+    assert not any("Table of Contents" in h.section or "Affiliates" in h.section for h in result.changes)
