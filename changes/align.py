@@ -304,10 +304,34 @@ def edits(u: Unit, a: SideData, b: SideData) -> list[tuple[int, str]]:
             ops[-1] = (op, ops[-1][1] + text)
         elif text:
             ops.append((op, text))
-    if ops:
-        ops[0] = (ops[0][0], ops[0][1].lstrip())
-        ops[-1] = (ops[-1][0], ops[-1][1].rstrip())
-    return [x for x in ops if x[1]]
+    for _ in range(2):  # each side's text starts and ends without whitespace, as Side.text
+        for side in (-1, 1):
+            _trim(ops, side, first=True)
+            _trim(ops, side, first=False)
+    out: list[tuple[int, str]] = []
+    for op, text in ops:
+        if out and out[-1][0] == op:
+            out[-1] = (op, out[-1][1] + text)
+        elif text:
+            out.append((op, text))
+    return out
+
+
+def _trim(ops: list[tuple[int, str]], side: int, first: bool) -> None:
+    """Drop the whitespace at one end of one side's text (side -1 old, 1 new). When that whitespace
+    is equal text the other side reads in the middle, the other side keeps it as its own edit."""
+    mine = [k for k, (op, text) in enumerate(ops) if op != -side and text]
+    if not mine:
+        return
+    k = mine[0] if first else mine[-1]
+    op, text = ops[k]
+    kept = text.lstrip() if first else text.rstrip()
+    if kept == text:
+        return
+    ws = text[:len(text) - len(kept)] if first else text[len(kept):]
+    ops[k] = (op, kept)
+    if op == 0 and (k > 0 if first else k < len(ops) - 1):  # the other side has edits beyond it
+        ops.insert(k if first else k + 1, (-side, ws))
 
 
 def _display(toks: list[str]) -> list[str]:

@@ -12,7 +12,7 @@ import pytest
 from changes import compare
 from changes.structure import parse_blocks
 from extract import extract_html
-from tests.changes.conftest import ROOT, version_text
+from tests.changes.conftest import ROOT, pair_rows, pair_texts, version_text
 
 CASES = tomllib.loads((Path(__file__).parent / "cases" / "units.toml").read_text("utf-8"))
 
@@ -33,6 +33,17 @@ def test_unit_edits_rebuild_both_sides() -> None:
     assert "".join(t for op, t in h.edits if op != "+") == h.old
     assert "".join(t for op, t in h.edits if op != "-") == h.new
     assert sum(op != "=" for op, _ in h.edits) >= 4  # four edits, one unit
+
+
+def test_edits_rebuild_both_sides_on_every_dev_set_pair() -> None:
+    wrong = []
+    for rid, row in pair_rows().items():
+        for h in compare(*pair_texts(row)).changes:
+            old = "".join(t for op, t in h.edits if op != "+")
+            new = "".join(t for op, t in h.edits if op != "-")
+            if (old, new) != (h.old, h.new) and not (h.kind == "moved" and old == new == h.new):
+                wrong.append((rid, h.kind, h.section))
+    assert not wrong
 
 
 @pytest.mark.parametrize("case", _ids("headings"))
