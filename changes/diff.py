@@ -5,15 +5,16 @@
 2. Blocks deleted in one region and inserted in another are *moved* (``changes.moves``): once,
    with where they came from, and with their edits when they were also reworded.
 3. Inside each region, the tokens of both sides are diffed word by word and grouped into sentence
-   units (``changes.align``): one unit per changed sentence, with every edit inside it.
+   units (``changes.align``, over ``changes.tokens``): one unit per changed sentence, with every
+   edit inside it.
 
 Units come out in document order, each a :class:`RawHunk` for the classifier.
 """
 
 from __future__ import annotations
 
-from changes.align import (Seg, SideData, Unit, edits, meaningful, side_tokens, side_view, slide,
-                           token_diffs, units)
+from changes.align import Seg, Unit, edits, meaningful, slide, units
+from changes.tokens import SideData, side_tokens, side_view, token_diffs
 from changes.codec import Codec, dmp_diff, segments
 from changes.hunk import RawHunk, Side
 from changes.moves import find_moves, runs
