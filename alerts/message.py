@@ -28,7 +28,8 @@ def place(h: dict[str, Any]) -> str:
     return section
 
 
-def marked(text: str, escape: Callable[[str], str], deleted: tuple[str, str], inserted: tuple[str, str]) -> str:
+def marked(text: str, escape: Callable[[str], str], deleted: tuple[str, str],
+           inserted: tuple[str, str]) -> str:
     """A unit's inline text (deletions in [-...-], insertions in {+...+}) escaped for a channel, with
     the channel's own marks around deletions and insertions."""
     def mark(marks: tuple[str, str]) -> Callable[[re.Match[str]], str]:

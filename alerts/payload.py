@@ -72,7 +72,8 @@ def _hunks(result: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
             "evidence": {label: sentences(ev)[:2] for label, ev in h.get("evidence", {}).items()},
             "removed": excerpt(pieces(edits, "-") if edits else h.get("old", "")),
             "added": excerpt(pieces(edits, "+") if edits else h.get("new", "")),
-            "text": inline(around_changes([(op, _LINK.sub(r"\1", t)) for op, t in edits], longest=MAX_EXCERPT)),
+            "text": inline(around_changes([(op, _LINK.sub(r"\1", t)) for op, t in edits],
+                                          longest=MAX_EXCERPT)),
         })
     return out, len(material)
 

@@ -5,14 +5,16 @@
 2. Blocks deleted in one region and inserted in another are *moved* (``changes.moves``): once,
    with where they came from, and with their edits when they were also reworded.
 3. Inside each region, the tokens of both sides are diffed word by word and grouped into sentence
-   units (``changes.align``): one unit per changed sentence, with every edit inside it.
+   units (``changes.align``, over ``changes.tokens``): one unit per changed sentence, with every
+   edit inside it.
 
 Units come out in document order, each a :class:`RawHunk` for the classifier.
 """
 
 from __future__ import annotations
 
-from changes.align import Unit, edits, meaningful, side_tokens, side_view, slide, token_diffs, units
+from changes.align import Seg, Unit, edits, meaningful, slide, units
+from changes.tokens import SideData, side_tokens, side_view, token_diffs
 from changes.codec import Codec, dmp_diff, segments
 from changes.hunk import RawHunk, Side
 from changes.moves import find_moves, runs
@@ -58,6 +60,16 @@ def _section(blocks: list[Block], owner: list[int], pos: int) -> str:
 Keyed = tuple[tuple[int, int, int], RawHunk]  # (new block, old block, sequence) for document order
 
 
+def _hunk(u: Unit, ch: list[Seg], a: SideData, b: SideData, kind: str, section: str,
+          from_section: str = "", moved: bool = False) -> RawHunk:
+    """The RawHunk of a unit whose changed segments (what the classifier sees) are `ch`."""
+    i1, i2, j1, j2 = ch[0][1], ch[-1][2], ch[0][3], ch[-1][4]
+    return RawHunk(kind, section,
+                   side_view(a, u.a_lo, u.a_hi, i1, i2, [(s[1], s[2]) for s in ch if s[0] < 0]),
+                   side_view(b, u.b_lo, u.b_hi, j1, j2, [(s[3], s[4]) for s in ch if s[0] > 0]),
+                   edits(u, a, b), from_section, moved)
+
+
 def _region_units(old: list[Block], new: list[Block], dels: list[int], ins: list[int], at: int,
                   codec: Codec, noise: NoiseRules) -> list[Keyed]:
     a, b = side_tokens(old, dels), side_tokens(new, ins)
@@ -70,13 +82,9 @@ def _region_units(old: list[Block], new: list[Block], dels: list[int], ins: list
             section = _section(new, b.owner, j1)
         else:
             section = _section(old, a.owner, i1)
-        hunk = RawHunk(kind, section,
-                       side_view(a, u.a_lo, u.a_hi, i1, i2, [(s[1], s[2]) for s in ch if s[0] < 0]),
-                       side_view(b, u.b_lo, u.b_hi, j1, j2, [(s[3], s[4]) for s in ch if s[0] > 0]),
-                       edits(u, a, b))
         jkey = b.owner[min(j1, len(b.owner) - 1)] if b.owner else at
         ikey = a.owner[min(i1, len(a.owner) - 1)] if a.owner else -1
-        out.append(((jkey, ikey, len(out)), hunk))
+        out.append(((jkey, ikey, len(out)), _hunk(u, ch, a, b, kind, section)))
     return out
 
 
@@ -90,16 +98,14 @@ def _moved_unchanged(old: list[Block], new: list[Block], run: list[tuple[int, in
     return (j, i, 0), hunk
 
 
-def _moved_edited(old: list[Block], new: list[Block], i: int, j: int, codec: Codec) -> Keyed:
+def _moved_edited(old: list[Block], new: list[Block], i: int, j: int, codec: Codec,
+                  noise: NoiseRules) -> Keyed:
+    """A block moved and reworded: one unit over the whole block, classified as modified."""
     a, b = side_tokens(old, [i]), side_tokens(new, [j])
-    segs = segments(token_diffs(a, b, codec))
-    ch = [s for s in segs if s[0] != 0]
-    i1, i2, j1, j2 = ch[0][1], ch[-1][2], ch[0][3], ch[-1][4]
-    u = Unit(0, len(a.toks), 0, len(b.toks), segs)
-    hunk = RawHunk("modified", new[j].section,
-                   side_view(a, 0, len(a.toks), i1, i2, [(s[1], s[2]) for s in ch if s[0] < 0]),
-                   side_view(b, 0, len(b.toks), j1, j2, [(s[3], s[4]) for s in ch if s[0] > 0]),
-                   edits(u, a, b), from_section=old[i].section, moved=True)
+    u = Unit(0, len(a.toks), 0, len(b.toks), segments(token_diffs(a, b, codec)))
+    if not u.changes:  # the same tokens: nothing but the move
+        return _moved_unchanged(old, new, [(i, j)])
+    hunk = _hunk(u, meaningful(u, a, b, noise), a, b, "modified", new[j].section, old[i].section, True)
     return (j, i, 0), hunk
 
 
@@ -113,7 +119,7 @@ def diff_blocks(old: list[Block], new: list[Block], noise: NoiseRules) -> list[R
         if dels or ins:
             keyed.extend(_region_units(old, new, dels, ins, at, codec, noise))
     keyed.extend(_moved_unchanged(old, new, run) for run in runs(exact, old, new))
-    keyed.extend(_moved_edited(old, new, i, j, codec) for i, j in edited)
+    keyed.extend(_moved_edited(old, new, i, j, codec, noise) for i, j in edited)
     keyed.sort(key=lambda kh: kh[0])
     return [h for _, h in keyed]
 

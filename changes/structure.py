@@ -2,8 +2,9 @@
 
 A block is one non-blank line with whitespace collapsed. Setext underlines and table separator rows
 are layout, not blocks. The section path comes from ATX (``#``) and setext headings, also when they are
-written inside list items (``3. ## 2. How We Use Your Data``, ``- ## Title``, or an item underlined
-with dashes), with a list number before the heading's own number dropped. A lone level-1 heading
+written inside list items (``3. ## 2. How We Use Your Data``, ``- ## Title``, an item underlined
+with dashes, or one flattened with its underline: ``8. 2. How We Use Your Data ------``), with a list
+number before the heading's own number dropped. A lone level-1 heading
 (the document's title) is left out of the paths, and so is a table of contents: it is never
 the parent of the headings after it.
 """
@@ -18,6 +19,8 @@ from changes.text import clean, to_display
 _ATX = re.compile(r"^\s{0,12}(#{1,6})\s+(.*?)\s*#*\s*$")
 _ATX_ITEM = re.compile(r"^\s{0,12}(?:[-*+]|\d{1,3}[.)])\s+(#{1,6})\s+(.*?)\s*#*\s*$")
 _TOC_TITLE = re.compile(r"^(?:table of contents|contents|in this (?:policy|document|article|page))$", re.I)
+_FLAT_SETEXT = re.compile(r"^\s{0,12}(?:(?:[-*+]|\d{1,3}[.)])\s+)?([^\s-].*?)\s+(-{3,}|={3,})\s*$")
+_ITEM_FIRST = set("-*+0123456789")  # first characters of a list item
 _LINK_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+\[[^\]\n]+\]\([^()\s]*\)\s*$")
 _SETEXT = re.compile(r"^\s*(=+|-{3,})\s*$")
 _LAYOUT = re.compile(r"^\s*(?:\|?\s*:?-{3,}:?\s*)+\|?\s*$|^\s*(?:[*_-]\s*){3,}$|^[\s|]*$")
@@ -53,6 +56,8 @@ def parse_blocks(text: str) -> list[Block]:
             m = _ATX_ITEM.match(line)
         if m and m.group(2).strip():
             heads.append((i, len(m.group(1)), _heading_text(m.group(2))))
+        elif line.endswith(("---", "===")) and (f := _flat_setext(line)) is not None:
+            heads.append((i, *f))
         elif first in ("=", "-") and _SETEXT.match(line):
             underline[i] = True
             if i > 0 and lines[i - 1].strip() and not _LAYOUT.match(lines[i - 1]):
@@ -85,7 +90,13 @@ def parse_blocks(text: str) -> list[Block]:
     return blocks
 
 
-_ITEM_FIRST = set("-*+0123456789")
+def _flat_setext(line: str) -> tuple[int, str] | None:
+    """(level, title) of a setext heading flattened onto one line with its underline, as HTML
+    rendered from Markdown list items gives it ("8. 2. How We Use Your Data ------"), or None."""
+    m = _FLAT_SETEXT.match(line)
+    if m is None or len(m.group(2)) < len(m.group(1)) // 2:
+        return None
+    return (1 if m.group(2)[0] == "=" else 2), _heading_text(m.group(1))
 
 
 def _tocs(lines: list[str], heads: list[tuple[int, int, str]]) -> set[int]:

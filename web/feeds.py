@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from feedgen.feed import FeedGenerator
 from flask import Blueprint, Response, url_for
 
+from changes.reading import reading_order
 from web import params, queries
 from web.db import db
 from web.queries import ChangeRow, Filters
@@ -27,7 +28,8 @@ def _summary(row: ChangeRow) -> str:
     result = row.change.result
     lines = [f"Severity {row.change.severity}: {result.get('severity_reason', '')}".strip()]
     shown = 0
-    for hunk in result.get("changes", []):
+    changes = result.get("changes", [])
+    for hunk in (changes[i] for i in reading_order(changes)):  # most severe labelled unit first
         if not hunk.get("material") or not hunk.get("evidence"):
             continue
         for label, items in sorted(hunk["evidence"].items()):

@@ -85,7 +85,8 @@ def word_diff(old: str, new: str, pattern: re.Pattern[str] | None = None) -> tup
     return edits_diff(ops, pattern)
 
 
-def edits_diff(edits: list[list[str]], pattern: re.Pattern[str] | None = None) -> tuple[Markup, Markup, Markup]:
+def edits_diff(edits: list[list[str]],
+               pattern: re.Pattern[str] | None = None) -> tuple[Markup, Markup, Markup]:
     """(old side, new side, inline) of a unit's word-level edits, as :func:`word_diff` gives them;
     inline, a deletion and an insertion that touch are kept apart by a space."""
     left: list[Markup] = []

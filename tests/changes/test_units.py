@@ -12,7 +12,7 @@ import pytest
 from changes import compare
 from changes.structure import parse_blocks
 from extract import extract_html
-from tests.changes.conftest import ROOT, version_text
+from tests.changes.conftest import ROOT, pair_rows, pair_texts, version_text
 
 CASES = tomllib.loads((Path(__file__).parent / "cases" / "units.toml").read_text("utf-8"))
 
@@ -33,6 +33,17 @@ def test_unit_edits_rebuild_both_sides() -> None:
     assert "".join(t for op, t in h.edits if op != "+") == h.old
     assert "".join(t for op, t in h.edits if op != "-") == h.new
     assert sum(op != "=" for op, _ in h.edits) >= 4  # four edits, one unit
+
+
+def test_edits_rebuild_both_sides_on_every_dev_set_pair() -> None:
+    wrong = []
+    for rid, row in pair_rows().items():
+        for h in compare(*pair_texts(row)).changes:
+            old = "".join(t for op, t in h.edits if op != "+")
+            new = "".join(t for op, t in h.edits if op != "-")
+            if (old, new) != (h.old, h.new) and not (h.kind == "moved" and old == new == h.new):
+                wrong.append((rid, h.kind, h.section))
+    assert not wrong
 
 
 @pytest.mark.parametrize("case", _ids("headings"))
@@ -70,3 +81,16 @@ def test_september_2024_change_reads_as_units() -> None:
     evidence = [tuple(v) for h in material for v in h.evidence.values()]
     assert len(evidence) == len(set(evidence))  # no two units repeat the same evidence
     assert not any("Table of Contents" in h.section for h in result.changes)
+
+
+def test_september_2024_change_as_the_demo_serves_it() -> None:
+    """`policywatch demo` renders the recorded Markdown to HTML and extracts it again: section
+    headings come out flattened into list items ("8. 2. How We Use Your Data ------")."""
+    from demo.pages import render
+
+    old, new = (extract_html(render("Privacy Policy", version_text(f"contrib/privacy-policy/{day}")))
+                for day in ("2024-08-01", "2024-09-19"))
+    result = compare(old, new)
+    ai = [h for h in result.material_changes if "ai_training" in h.labels]
+    assert ai and {h.section for h in ai} == {"2. How We Use Your Data"}
+    assert not any("Table of Contents" in h.section or "Affiliates" in h.section for h in result.changes)

@@ -182,13 +182,22 @@ def test_xss_fixture_does_not_execute(server: str, browser: Any, corpus_store: S
     assert w.errors == [], w.errors
 
 
-@pytest.fixture(scope="module")
-def september_2024(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, int]]:
+@pytest.fixture(scope="module", params=["recorded", "as-the-demo-serves-it"])
+def september_2024(request: pytest.FixtureRequest,
+                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, int]]:
     """A fresh database holding the two versions around LinkedIn's September 2024 AI-training
-    change, recorded through the real pipeline and served; yields (base URL, old id, new id)."""
+    change, recorded through the real pipeline and served; yields (base URL, old id, new id).
+    The versions are the recorded Markdown, or that Markdown rendered to a page and extracted
+    again, as `policywatch demo` serves it (headings then sit inside list items)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('units') / 'september-2024.db'}"
+    steps = linkedin_steps(("2024-08-01", "2024-09-19"))
+    if request.param != "recorded":
+        from demo.pages import render
+        from extract import extract_html
+
+        steps = [(when, extract_html(render("Privacy Policy", text))) for when, text in steps]
     store = Store(url)
-    replay(store, Target(), linkedin_steps(("2024-08-01", "2024-09-19")))
+    replay(store, Target(), steps)
     old, new = version_id(store, SLUG, "2024-08-01"), version_id(store, SLUG, "2024-09-19")
     store.dispose()
     with serving(url) as base:
@@ -223,6 +232,7 @@ def test_september_2024_change_reads_as_units(september_2024: tuple[str, int, in
     side = {u.get_attribute("id"): set(_WORD.findall(u.locator(".side-by-side").inner_text()))
             for u in units.all()}
     w.shot("1-units-side-by-side")
+    w.shot("1-units-top", full_page=False)
 
     # the labelled changes: a jump to the most severe, then next/previous links, by keyboard
     expect(page.locator("a.jump-first")).to_have_attribute("href", f"#{first.get_attribute('id')}")
