@@ -176,6 +176,7 @@ def targets(targets: Path | None, fmt: str) -> None:
     for t in declared:
         where = ", ".join(x for x in (t.region, t.language and f"lang {t.language}",
                                       t.proxy and "via proxy") if x)
+        where = ", ".join(x for x in (f"fetch {t.fetch}", t.content_type, where) if x)
         click.echo(f"{t.id:<45} {t.url}" + (f"  ({where})" if where else ""))
 
 

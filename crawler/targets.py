@@ -26,7 +26,7 @@ import re
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import soupsieve
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -40,6 +40,11 @@ PACKAGED_DECLARATIONS = Path(__file__).parent / "declarations"
 _SLUG = r"^[a-z0-9][a-z0-9._-]*$"
 _INTERVAL = re.compile(r"^\d+[smhdw]$")
 _CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?LW#]+$")
+
+#: How a document is fetched: Scrapy's HTTP client, or a headless Chromium (crawler/browser.py).
+FetchMode = Literal["http", "browser"]
+#: What a document is; unset means "as the response's Content-Type says" (HTML or PDF).
+ContentType = Literal["html", "pdf"]
 
 
 class DeclarationError(ValueError):
@@ -70,6 +75,8 @@ class _Fields(BaseModel):
     schedule: str | None = None
     min_length: int | None = Field(default=None, ge=0)
     tags: list[str] | None = None
+    fetch: FetchMode | None = None
+    content_type: ContentType | None = None
 
     @field_validator("select", "remove")
     @classmethod
@@ -151,6 +158,8 @@ class Target(BaseModel):
     schedule: str | None = None
     min_length: int = 200
     tags: list[str] = Field(default_factory=list)
+    fetch: FetchMode = "http"
+    content_type: ContentType | None = None
     source: str | None = None  # the declaration file it came from
 
     @property

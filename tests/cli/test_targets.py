@@ -38,3 +38,17 @@ def test_a_bad_declaration_names_the_file_and_the_key(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert str(bad) in result.output
     assert "documents.privacy.url" in result.output and "documents.privacy.urll" in result.output
+
+
+def test_targets_lists_each_documents_fetch_mode(tmp_path: Path) -> None:
+    decl = tmp_path / "acme.toml"
+    decl.write_text('[platform]\nid = "acme"\nname = "Acme"\n'
+                    '[documents.privacy]\nname = "Privacy"\nurl = "https://acme.example/p"\nfetch = "browser"\n'
+                    '[documents.terms]\nname = "Terms"\nurl = "https://acme.example/t.pdf"\ncontent_type = "pdf"\n')
+    result = CliRunner().invoke(cli, ["targets", "--targets", str(decl)])
+    assert result.exit_code == 0, result.output
+    lines = dict(line.split(None, 1) for line in result.output.splitlines())
+    assert "(fetch browser)" in lines["acme/privacy"]
+    assert "(fetch http, pdf)" in lines["acme/terms"]
+    shipped = CliRunner().invoke(cli, ["targets"]).output.splitlines()
+    assert shipped and all("(fetch http" in line for line in shipped)
