@@ -11,3 +11,18 @@ class RobotsDisallowed(IgnoreRequest):
     Raised by :class:`crawler.middlewares.PolicyRobotsTxtMiddleware`; the spider's
     errback reports it as the outcome ``robots_disallowed``.
     """
+
+
+class BrowserError(Exception):
+    """A browser fetch failed (navigation error, timeout, crashed page).
+
+    Raised by :class:`crawler.browser.BrowserFetchMiddleware` in place of Playwright's own
+    multi-line errors; the spider's errback reports it as ``transient``.
+    """
+
+
+class BrowserUnavailable(BrowserError):
+    """The browser cannot be started: Chromium is not installed or does not launch.
+
+    Raised by :class:`crawler.browser.LazyChromium` on the first browser request of a crawl.
+    """

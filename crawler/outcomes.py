@@ -27,7 +27,7 @@ from scrapy.exceptions import (
 )
 from twisted.internet import error as txerror
 
-from crawler.errors import RobotsDisallowed
+from crawler.errors import BrowserError, RobotsDisallowed
 from crawler.items import BLOCKED, FETCHED, NOT_MODIFIED, ROBOTS_DISALLOWED, STRUCTURAL, TRANSIENT
 from crawler.targets import Target
 from extract import ExtractError, decode_html, extract_html
@@ -176,6 +176,8 @@ def classify_failure(exc: BaseException, urls: Sequence[str], rules: BlockRules,
     """Decide the outcome of a request that produced no usable response."""
     if isinstance(exc, RobotsDisallowed):
         return Verdict(ROBOTS_DISALLOWED, str(exc))
+    if isinstance(exc, BrowserError):
+        return Verdict(TRANSIENT, str(exc))
     if isinstance(exc, IgnoreRequest):
         wall = login_redirect(urls, rules)
         if wall:
