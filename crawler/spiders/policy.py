@@ -18,7 +18,6 @@ from crawler.browser import BLOCKED_META, BROWSER_META, after_browser, retry_in_
 from crawler.items import FETCHED, NOT_MODIFIED, STRUCTURAL, TRANSIENT, FetchResult
 from crawler.outcomes import BlockRules, Verdict, classify_failure, classify_response
 from crawler.targets import Target
-from extract import EXTRACTOR_VERSION
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +122,7 @@ class PolicySpider(scrapy.Spider):
             detail += f" (after {retries} retr{'y' if retries == 1 else 'ies'})"
         result = FetchResult(target_id=target.id, url=target.url, outcome=verdict.outcome,
                              text=verdict.text, detail=detail,
-                             extractor_version=EXTRACTOR_VERSION, started_at=started,
+                             extractor_version=verdict.extractor, started_at=started,
                              duration_ms=int((time.monotonic() - mono) * 1000), **fields)
         level = logging.INFO if verdict.outcome in (FETCHED, NOT_MODIFIED) else logging.WARNING
         logger.log(level, "%s: %s (%s)", target.id, result.outcome, result.detail)
