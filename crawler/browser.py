@@ -175,7 +175,7 @@ class BrowserFetchMiddleware:
         request.meta.pop(_STATUSES_META, None)
         if isinstance(exception, BrowserError) or type(exception).__module__.split(".")[0] != "playwright":
             return
-        raise BrowserError(f"browser: {first_line(exception)}") from exception
+        raise BrowserError(first_line(exception)) from exception
 
 
 async def _track_page(page: Page, request: Request) -> None:
@@ -213,7 +213,8 @@ def after_browser(meta: dict[str, Any], verdict: Verdict) -> Verdict:
         return verdict
     blocked = meta.get(BLOCKED_META)
     if blocked is None:
-        return replace(verdict, detail=f"{verdict.detail} (browser)")
+        said = verdict.detail.startswith("browser not available")
+        return verdict if said else replace(verdict, detail=f"{verdict.detail} (browser)")
     if verdict.outcome == TRANSIENT:
         return Verdict(BLOCKED, f"{blocked}; browser retry failed: {verdict.detail}")
     if verdict.outcome == BLOCKED:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 from pathlib import Path
 
 import pytest
@@ -149,7 +150,8 @@ def test_without_a_browser_the_outcome_says_so_on_one_line(
     assert walled["detail"] == ("HTTP 999 (LinkedIn crawler block); browser retry failed: browser not "
                                 f"available: {tmp_path / 'no-chromium'} is missing (apt-get install chromium)")
     assert rendered["outcome"] == "transient"
-    assert rendered["detail"].startswith("browser not available: ") and "\n" not in rendered["detail"]
+    assert rendered["detail"] == (f"browser not available: {tmp_path / 'no-chromium'} is missing "
+                                  "(apt-get install chromium)")
 
     exe, log = _fake_chromium(tmp_path)
     broken = json.dumps({"executable_path": str(exe)})
@@ -229,3 +231,25 @@ def test_browser_pages_and_contexts_are_closed_and_bounded(
     assert stats["playwright/context_count"] == 5  # a fresh context per fetch...
     assert stats["playwright/context_count/max_concurrent"] == 2  # ...two at a time at most
     assert stats["playwright/page_count/max_concurrent"] <= 2
+
+
+@pytest.mark.browser
+def test_browser_failures_have_the_plain_outcomes(
+        chromium: Path, server: PolicyTestServer, tmp_path: Path, sqlite_url: str) -> None:
+    targets = _declare(tmp_path / "t.toml", server, {"gone": ("/status/404", "browser"),
+                                                     "walled": ("/status/999", "browser"),
+                                                     "slow": ("/slow", "browser")})
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    with open(targets, "a", encoding="utf-8") as decl:
+        decl.write(f'[documents.down]\nname = "down"\nurl = "http://127.0.0.1:{closed}/policy"\nfetch = "browser"\n')
+    lines = _check(targets, sqlite_url, "-s", "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT=2000")
+    outcomes = {slug: (line["outcome"], line["detail"]) for slug, line in lines.items()}
+    assert outcomes["t/gone"] == ("structural", "HTTP 404 Not Found (browser)")
+    assert outcomes["t/walled"] == ("blocked", "HTTP 999 (LinkedIn crawler block) (browser)")  # no second retry
+    for slug in ("t/slow", "t/down"):
+        outcome, detail = outcomes[slug]
+        assert outcome == "transient" and detail.endswith(" (browser)") and "\n" not in detail, (slug, detail)
+    assert "ERR_CONNECTION_REFUSED" in outcomes["t/down"][1]
+    assert "Timeout" in outcomes["t/slow"][1]
