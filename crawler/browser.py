@@ -124,12 +124,15 @@ class BrowserFetchMiddleware:
     """Downloader middleware: browser requests get scrapy-playwright's meta, and their
     context is closed once the response (or the error) comes back."""
 
-    def __init__(self, settle_timeout_ms: float) -> None:
+    def __init__(self, settle_timeout_ms: float, user_agent: str | None = None) -> None:
         self.settle_timeout_ms = settle_timeout_ms
+        self.user_agent = user_agent
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BrowserFetchMiddleware:
-        return cls(crawler.settings.getfloat("POLICYWATCH_BROWSER_SETTLE_MS", 5000))
+        settings = crawler.settings
+        return cls(settings.getfloat("POLICYWATCH_BROWSER_SETTLE_MS", 5000),
+                   settings.get("POLICYWATCH_BROWSER_USER_AGENT") or None)
 
     def process_request(self, request: Request) -> None:
         if not request.meta.get(BROWSER_META):
@@ -142,6 +145,8 @@ class BrowserFetchMiddleware:
             context["extra_http_headers"] = {"Accept-Language": language.decode("latin-1")}
         if request.meta.get("proxy"):
             context["proxy"] = {"server": request.meta["proxy"]}
+        if self.user_agent:
+            context["user_agent"] = self.user_agent
         request.meta.update({
             "playwright": True,
             "playwright_context": f"policywatch-{next(_contexts)}",

@@ -118,6 +118,7 @@ POLICYWATCH_BLOCK_TEXT_MARKERS = [
 POLICYWATCH_REQUIRE_HTML_END = True
 POLICYWATCH_BROWSER_RETRY = True
 POLICYWATCH_BROWSER_SETTLE_MS = 5000
+POLICYWATCH_BROWSER_USER_AGENT = None
 
 #: Help line for every PolicyWatch setting (a test checks they are all documented).
 POLICYWATCH_HELP = {
@@ -135,4 +136,5 @@ POLICYWATCH_HELP = {
     "(not for 429); off: report 'blocked'.",
     "POLICYWATCH_BROWSER_SETTLE_MS": "Browser fetches: how long to wait for the page's network to go quiet "
     "(its scripts to finish) before reading it.",
+    "POLICYWATCH_BROWSER_USER_AGENT": "User-Agent of browser fetches; None: Chromium's own.",
 }

@@ -129,6 +129,11 @@ def test_blocked_plain_fetch_is_retried_in_the_browser(
     shown = policywatch("show", "t/walled", "--db", sqlite_url)
     assert "# Example Privacy Policy" in shown.stdout
 
+    server.reset_counts()
+    agent = "Mozilla/5.0 (X11; Linux x86_64) PolicyWatchTest/1"
+    _check(targets, sqlite_url, "-s", f"POLICYWATCH_BROWSER_USER_AGENT={agent}")
+    assert {r.headers["User-Agent"] for r in server.requests("/challenge/policy")[1:]} == {agent}
+
 
 def _fake_chromium(tmp_path: Path) -> tuple[Path, Path]:
     """An executable that records each launch and fails: a browser that never starts."""
