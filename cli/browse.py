@@ -181,10 +181,11 @@ def targets(targets: Path | None, fmt: str) -> None:
                     "configured": fetchable(t)} for t in declared])
         return
     width = max([len(t.id) for t in declared] + [8])
-    click.echo(f"{'DOCUMENT':<{width}}  {'MODE':<5} {'ROBOTS':<7} {'REGION':<32} {'SELECTORS':<10} URL")
+    click.echo(f"{'DOCUMENT':<{width}}  {'MODE':<11} {'ROBOTS':<7} {'REGION':<32} {'SELECTORS':<10} URL")
     for t in declared:
         selectors = "ok" if t.selectors_verified else "UNVERIFIED"
-        click.echo(f"{t.id:<{width}}  {t.fetch_mode:<5} {t.robots:<7} {where_from(t):<32} "
+        mode = t.fetch_mode + (f" {t.content_type}" if t.content_type else "")
+        click.echo(f"{t.id:<{width}}  {mode:<11} {t.robots:<7} {where_from(t):<32} "
                    f"{selectors:<10} {t.url}")
     click.echo()
     echo_robots_reasons([(t.id, t.robots, t.robots_reason) for t in declared])

@@ -89,7 +89,8 @@ def reextract(docs: tuple[str, ...], db: str | None, targets: Path | None, fmt: 
     A text that differs becomes a *technical* version: the next real change is diffed against
     it, and it never alerts.
     """
-    from extract import EXTRACTOR_VERSION, ExtractError, extract_html
+    from extract import ExtractError
+    from extract.document import extract_document
     from store.models import Snapshot
     from store.record import (add_technical_version, latest_version, snapshot_body,
                               sync_documents)
@@ -107,14 +108,14 @@ def reextract(docs: tuple[str, ...], db: str | None, targets: Path | None, fmt: 
                 report.append({"document": target.id, "result": "no snapshot"})
                 continue
             try:
-                text = extract_html(snapshot_body(snap), select=target.select,
-                                    remove=target.remove, filters=target.filters,
-                                    base_url=snap.url,
-                                    content_type=snap.headers.get("content-type"))
+                text, extractor = extract_document(
+                    snapshot_body(snap), content_type=snap.headers.get("content-type"),
+                    declared=target.content_type, select=target.select, remove=target.remove,
+                    filters=target.filters, base_url=snap.url)
             except ExtractError as exc:
                 report.append({"document": target.id, "result": f"extraction failed: {exc}"})
                 continue
-            v = add_technical_version(s, doc, snap, text, EXTRACTOR_VERSION)
+            v = add_technical_version(s, doc, snap, text, extractor)
             report.append({"document": target.id,
                            "result": f"technical version {v.id}" if v else "unchanged"})
     if fmt == "json":

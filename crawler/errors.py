@@ -20,3 +20,18 @@ class RobotsUnavailable(IgnoreRequest):
     Raised by :class:`crawler.middlewares.RobotsPolicyMiddleware`; the spider's errback
     reports it as a ``transient`` outcome.
     """
+
+
+class BrowserError(Exception):
+    """A browser fetch failed (navigation error, timeout, crashed page).
+
+    Raised by :class:`crawler.browser.BrowserFetchMiddleware` in place of Playwright's own
+    multi-line errors; the spider's errback reports it as ``transient``.
+    """
+
+
+class BrowserUnavailable(BrowserError):
+    """The browser cannot be started: Chromium is not installed or does not launch.
+
+    Raised by :class:`crawler.browser.LazyChromium` on the first browser request of a crawl.
+    """

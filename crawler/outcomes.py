@@ -27,10 +27,11 @@ from scrapy.exceptions import (
 )
 from twisted.internet import error as txerror
 
-from crawler.errors import RobotsDisallowed, RobotsUnavailable
+from crawler.errors import BrowserError, RobotsDisallowed, RobotsUnavailable
 from crawler.items import BLOCKED, FETCHED, NOT_MODIFIED, ROBOTS_DISALLOWED, STRUCTURAL, TRANSIENT
 from crawler.targets import Target
-from extract import ExtractError, decode_html, extract_html
+from extract import EXTRACTOR_VERSION, ExtractError, decode_html, extract_html
+from extract.pdf import PDF_EXTRACTOR_VERSION, extract_pdf, is_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class Verdict:
     outcome: str
     detail: str
     text: str | None = None
+    extractor: str = EXTRACTOR_VERSION
 
 
 def status_text(status: int) -> str:
@@ -148,6 +150,8 @@ def classify_response(
     if not 200 <= status < 300:
         return Verdict(STRUCTURAL, status_text(status))
     content_type = headers.get("content-type")
+    if is_pdf(body, content_type, target.content_type):
+        return classify_pdf(target, status, body)
     text = decode_html(body, content_type)
     reason = _strong_wall(text, rules)
     if reason:
@@ -172,11 +176,23 @@ def classify_response(
     return Verdict(FETCHED, f"{status_text(status)}, {len(markdown)} characters", markdown)
 
 
+def classify_pdf(target: Target, status: int, body: bytes) -> Verdict:
+    """The outcome of a PDF served with a 2xx status: its text, or why there is none."""
+    try:
+        markdown = extract_pdf(body, filters=target.filters)
+    except ExtractError as exc:
+        return Verdict(STRUCTURAL, str(exc))
+    if len(markdown) < target.min_length:
+        return Verdict(STRUCTURAL, f"PDF text implausibly short ({len(markdown)} < {target.min_length} characters)")
+    return Verdict(FETCHED, f"{status_text(status)}, PDF, {len(markdown)} characters", markdown,
+                   PDF_EXTRACTOR_VERSION)
+
+
 def classify_failure(exc: BaseException, urls: Sequence[str], rules: BlockRules, maxsize: int = 0) -> Verdict:
     """Decide the outcome of a request that produced no usable response."""
     if isinstance(exc, RobotsDisallowed):
         return Verdict(ROBOTS_DISALLOWED, str(exc))
-    if isinstance(exc, RobotsUnavailable):
+    if isinstance(exc, (RobotsUnavailable, BrowserError)):
         return Verdict(TRANSIENT, str(exc))
     if isinstance(exc, IgnoreRequest):
         wall = login_redirect(urls, rules)

@@ -45,8 +45,30 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RobotsPolicyMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.browser.BrowserFetchMiddleware": 950,
 }
 ITEM_PIPELINES = {"crawler.pipelines.SinkPipeline": 300}
+
+# --- Browser fetching (crawler/browser.py) ----------------------------------------------
+# scrapy-playwright's handler passes plain requests to Scrapy's own; Chromium is launched on
+# the first browser request only. It needs the asyncio reactor (Scrapy's default, pinned here).
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+DOWNLOAD_HANDLERS = {
+    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+}
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_BROWSER_PROVIDER = "crawler.browser.LazyChromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = {  # Debian's chromium: never `playwright install`
+    "executable_path": "/usr/bin/chromium",
+    "headless": True,
+    "args": ["--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run"],
+}
+PLAYWRIGHT_MAX_CONTEXTS = 2  # one context per browser fetch, closed after it: bounded memory
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 1
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000  # ms
+PLAYWRIGHT_PROCESS_REQUEST_HEADERS = None  # the browser's own headers, plus the target's language
 
 # Nothing listens on a port during a crawl.
 TELNETCONSOLE_ENABLED = False
@@ -94,6 +116,9 @@ POLICYWATCH_BLOCK_TEXT_MARKERS = [
     "verify you are human",
 ]
 POLICYWATCH_REQUIRE_HTML_END = True
+POLICYWATCH_BROWSER_RETRY = True
+POLICYWATCH_BROWSER_SETTLE_MS = 5000
+POLICYWATCH_BROWSER_USER_AGENT = None
 
 #: Help line for every PolicyWatch setting (a test checks they are all documented).
 POLICYWATCH_HELP = {
@@ -107,4 +132,9 @@ POLICYWATCH_HELP = {
     "POLICYWATCH_RETRY_BACKOFF_BASE": "Seconds before the first retry of a transient failure; doubled per retry.",
     "POLICYWATCH_RETRY_BACKOFF_MAX": "Upper bound of the retry back-off, in seconds.",
     "POLICYWATCH_REQUIRE_HTML_END": "Treat an HTML page without </html> as truncated (structural).",
+    "POLICYWATCH_BROWSER_RETRY": "Fetch a document once more in the browser when the plain fetch is blocked "
+    "(not for 429); off: report 'blocked'.",
+    "POLICYWATCH_BROWSER_SETTLE_MS": "Browser fetches: how long to wait for the page's network to go quiet "
+    "(its scripts to finish) before reading it.",
+    "POLICYWATCH_BROWSER_USER_AGENT": "User-Agent of browser fetches; None: Chromium's own.",
 }

@@ -44,6 +44,11 @@ _SLUG = r"^[a-z0-9][a-z0-9._-]*$"
 _INTERVAL = re.compile(r"^\d+[smhdw]$")
 _CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?LW#]+$")
 
+#: How a document is fetched: Scrapy's HTTP client, or a headless Chromium (crawler/browser.py).
+FetchMode = Literal["http", "browser"]
+#: What a document is; unset means "as the response's Content-Type says" (HTML or PDF).
+ContentType = Literal["html", "pdf"]
+
 
 class DeclarationError(ValueError):
     """A declaration file is unreadable or invalid. Raised by :func:`load_targets`;
@@ -84,6 +89,8 @@ class _Fields(BaseModel):
     schedule: str | None = None
     min_length: int | None = Field(default=None, ge=0)
     tags: list[str] | None = None
+    fetch: FetchMode | None = None
+    content_type: ContentType | None = None
 
     @field_validator("select", "remove")
     @classmethod
@@ -168,6 +175,8 @@ class Target(BaseModel):
     schedule: str | None = None
     min_length: int = 200
     tags: list[str] = Field(default_factory=list)
+    fetch: FetchMode = "http"
+    content_type: ContentType | None = None
     source: str | None = None  # the declaration file it came from
 
     @model_validator(mode="after")
@@ -177,8 +186,8 @@ class Target(BaseModel):
 
     @property
     def fetch_mode(self) -> str:
-        """How the page is fetched: a plain HTTP request (the only mode so far)."""
-        return "http"
+        """How the page is fetched: "http" (a plain request) or "browser" (headless Chromium)."""
+        return self.fetch
 
     @property
     def document(self) -> str:

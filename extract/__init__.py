@@ -1,4 +1,4 @@
-"""Extract stage: turn a fetched HTML page into stable, normalised Markdown.
+"""Extract stage: turn a fetched HTML page or PDF (:mod:`extract.pdf`) into normalised Markdown.
 
 Public interface: :func:`extract_html`, :class:`ExtractError`, :data:`EXTRACTOR_VERSION`,
 :func:`decode_html`, and the named-filter registry :data:`FILTERS`.

@@ -75,7 +75,7 @@ FAILURE_ROUTES: dict[str, str] = {
     "/charset/missing": "UTF-8 bytes, no charset anywhere [fetched]",
     "/charset/meta-only": "windows-1252 bytes declared only in <meta> [fetched]",
     "/loop": "redirects to /loop-b, which redirects back [transient: redirect loop]",
-    "/doc.pdf": "application/pdf [structural]",
+    "/doc.pdf": "application/pdf, a PDF without pages [structural]",
     "/data.json": "application/json [structural]",
     "/robots.txt": "disallows /private/ for every agent",
     "/private/policy": "the policy page, but disallowed by robots.txt [robots_disallowed]",

@@ -14,11 +14,11 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
+from crawler.browser import BLOCKED_META, BROWSER_META, after_browser, retry_in_browser
 from crawler.egress import fetchable
 from crawler.items import FETCHED, NOT_MODIFIED, STRUCTURAL, TRANSIENT, FetchResult
 from crawler.outcomes import BlockRules, Verdict, classify_failure, classify_response
 from crawler.targets import Target
-from extract import EXTRACTOR_VERSION
 
 logger = logging.getLogger(__name__)
 
@@ -58,11 +58,13 @@ class PolicySpider(scrapy.Spider):
         self.validators: dict[str, tuple[str | None, str | None]] = dict(validators or {})
         self._pending: set[str] = set(self.targets)
         self._rules: BlockRules | None = None
+        self.browser_retry = True  # POLICYWATCH_BROWSER_RETRY, read in from_crawler()
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PolicySpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._rules = BlockRules.from_settings(crawler.settings)
+        spider.browser_retry = crawler.settings.getbool("POLICYWATCH_BROWSER_RETRY")
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         return spider
 
@@ -91,8 +93,18 @@ class PolicySpider(scrapy.Spider):
         }
         if target.proxy:
             meta["proxy"] = target.proxy
+        if target.fetch == "browser":
+            meta[BROWSER_META] = True
         return Request(target.url, headers=headers, meta=meta, callback=self.parse,
                        errback=self.errback, dont_filter=True)
+
+    def _in_browser(self, meta: Mapping[str, Any], verdict: Verdict) -> Request:
+        """The browser retry of a blocked plain fetch (one result for both, timed from the first)."""
+        target = self.targets[meta[_META_TARGET]]
+        logger.info("%s: %s; trying again in the browser", target.id, verdict.detail)
+        request = self.request_for(target)
+        request.meta.update({BROWSER_META: True, BLOCKED_META: verdict.detail, _META_STARTED: meta[_META_STARTED]})
+        return request
 
     async def start(self) -> AsyncIterator[Request]:
         for target in self.targets.values():
@@ -102,6 +114,7 @@ class PolicySpider(scrapy.Spider):
 
     def _result(self, meta: Mapping[str, Any], verdict: Verdict, **fields: Any) -> FetchResult:
         target = self.targets[meta[_META_TARGET]]
+        verdict = after_browser(dict(meta), verdict)
         started, mono = meta.get(_META_STARTED) or (datetime.now(UTC), time.monotonic())
         self._pending.discard(target.id)
         retries = int(meta.get("retry_times", 0) or 0)
@@ -110,13 +123,13 @@ class PolicySpider(scrapy.Spider):
             detail += f" (after {retries} retr{'y' if retries == 1 else 'ies'})"
         result = FetchResult(target_id=target.id, url=target.url, outcome=verdict.outcome,
                              text=verdict.text, detail=detail,
-                             extractor_version=EXTRACTOR_VERSION, started_at=started,
+                             extractor_version=verdict.extractor, started_at=started,
                              duration_ms=int((time.monotonic() - mono) * 1000), **fields)
         level = logging.INFO if verdict.outcome in (FETCHED, NOT_MODIFIED) else logging.WARNING
         logger.log(level, "%s: %s (%s)", target.id, result.outcome, result.detail)
         return result
 
-    def parse(self, response: Response, **kwargs: Any) -> Iterable[FetchResult]:
+    def parse(self, response: Response, **kwargs: Any) -> Iterable[FetchResult | Request]:
         """Classify a response (any status: HTTPERROR_ALLOW_ALL) into one result."""
         meta = response.meta
         target = self.targets[meta[_META_TARGET]]
@@ -127,6 +140,9 @@ class PolicySpider(scrapy.Spider):
         except Exception as exc:  # never let one page stop the run
             logger.exception("classifying %s failed", target.id)
             verdict = Verdict(STRUCTURAL, f"classification failed: {type(exc).__name__}: {exc}")
+        if retry_in_browser(dict(meta), verdict, response.status, self.browser_retry):
+            yield self._in_browser(meta, verdict)
+            return
         prev_etag, prev_lm = self.validators.get(target.id, (None, None))
         keep_body = verdict.outcome in (FETCHED, STRUCTURAL)
         yield self._result(
@@ -136,7 +152,7 @@ class PolicySpider(scrapy.Spider):
             last_modified=headers.get("last-modified") or (prev_lm if response.status == 304 else None),
         )
 
-    def errback(self, failure: Failure) -> Iterable[FetchResult]:
+    def errback(self, failure: Failure) -> Iterable[FetchResult | Request]:
         """Classify a failed request (robots, timeouts, resets, size cap, loops)."""
         request = failure.request  # type: ignore[attr-defined]
         meta = request.meta
@@ -150,6 +166,9 @@ class PolicySpider(scrapy.Spider):
             verdict = classify_failure(failure.value, urls, self.rules, maxsize)
         except Exception as exc:
             verdict = Verdict(TRANSIENT, f"{type(failure.value).__name__}: {failure.value} ({exc})")
+        if retry_in_browser(dict(meta), verdict, None, self.browser_retry):
+            yield self._in_browser(meta, verdict)
+            return
         yield self._result(meta, verdict, final_url=urls[-1] if len(urls) > 1 else None)
 
     # --- safety net -------------------------------------------------------------------

@@ -53,3 +53,18 @@ def test_a_bad_declaration_names_the_file_and_the_key(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert str(bad) in result.output
     assert "documents.privacy.url" in result.output and "documents.privacy.urll" in result.output
+
+
+def test_targets_lists_each_documents_fetch_mode(tmp_path: Path) -> None:
+    decl = tmp_path / "acme.toml"
+    decl.write_text('[platform]\nid = "acme"\nname = "Acme"\n'
+                    '[documents.privacy]\nname = "Privacy"\nurl = "https://acme.example/p"\nfetch = "browser"\n'
+                    '[documents.terms]\nname = "Terms"\nurl = "https://acme.example/t.pdf"\ncontent_type = "pdf"\n')
+    result = CliRunner().invoke(cli, ["targets", "--targets", str(decl)])
+    assert result.exit_code == 0, result.output
+    lines = {line.split(None, 1)[0]: line.split()[1:] for line in result.output.splitlines() if line.strip()}
+    assert lines["acme/privacy"][0] == "browser"
+    assert lines["acme/terms"][:2] == ["http", "pdf"]
+    listed = CliRunner().invoke(cli, ["targets", "--targets", str(decl), "--format", "json"])
+    modes = {t["id"]: (t["fetch_mode"], t["content_type"]) for t in json.loads(listed.output)}
+    assert modes == {"acme/privacy": ("browser", None), "acme/terms": ("http", "pdf")}

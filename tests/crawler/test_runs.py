@@ -29,3 +29,14 @@ def test_dropped_requests_still_get_a_result(http_server: PolicyTestServer) -> N
     assert results["t-policy"].outcome == "transient"
     assert "dropped" in results["t-policy"].detail
     assert http_server.hits("/policy") == 0
+
+
+def test_the_one_reactor_is_asyncio() -> None:
+    """scrapy-playwright (browser fetching) needs the asyncio reactor; daemon, demo and tests
+    all install theirs through crawler.run.install_reactor."""
+    import subprocess
+    import sys
+
+    code = "from crawler.run import install_reactor; print(type(install_reactor()).__name__)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "AsyncioSelectorReactor", done.stderr

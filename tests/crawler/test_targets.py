@@ -138,3 +138,22 @@ def test_robots_policy_is_inherited_with_its_reason(tmp_path: Path) -> None:
     assert (terms.robots, terms.robots_reason) == ("ignore", "public page")
     assert faq.robots == "obey"
     assert load_targets(_write(tmp_path, MINIMAL, "plain.toml"))[0].robots == "obey"  # the default
+
+
+def test_fetch_mode_and_content_type(tmp_path: Path) -> None:
+    """`fetch` defaults to "http", a platform default applies to every document, a document
+    overrides it; `content_type` is unset (taken from the response) unless declared."""
+    assert load_targets(_write(tmp_path, MINIMAL))[0].fetch == "http"
+    text = (MINIMAL.replace('name = "Example"', 'name = "Example"\nfetch = "browser"')
+            + '\n[documents.report]\nname = "Report"\nurl = "https://example.com/r.pdf"\n'
+              'fetch = "http"\ncontent_type = "pdf"\n')
+    terms, report = load_targets(_write(tmp_path, text))
+    assert (terms.fetch, terms.content_type) == ("browser", None)
+    assert (report.fetch, report.content_type) == ("http", "pdf")
+
+
+@pytest.mark.parametrize(("field", "value"), [("fetch", "chrome"), ("content_type", "docx")])
+def test_fetch_mode_and_content_type_are_checked(tmp_path: Path, field: str, value: str) -> None:
+    path = _write(tmp_path, MINIMAL + f'{field} = "{value}"\n')
+    with pytest.raises(DeclarationError, match=f"documents.terms.{field}"):
+        load_targets(path)
