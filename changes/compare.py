@@ -67,10 +67,11 @@ class _Echoes:
         elif raw.kind == "added":
             self.effective += [RawHunk("removed", raw.section, Side(t, t, sp, blocks=[t], text=t), Side())
                                for t, sp in counterpart(raw.new.ctx, raw.new.spans, self.of(0))]
+        near = raw.kind != "modified"  # the diff aligned a modified unit's sentences already
         if raw.old.spans:
-            raw.old.spans = novel_spans(raw.old.ctx, raw.old.spans, self.of(1), raw.old.prefix, raw.old.suffix)
+            raw.old.spans = novel_spans(raw.old.ctx, raw.old.spans, self.of(1), raw.old.prefix, raw.old.suffix, near)
         if raw.new.spans:
-            raw.new.spans = novel_spans(raw.new.ctx, raw.new.spans, self.of(0), raw.new.prefix, raw.new.suffix)
+            raw.new.spans = novel_spans(raw.new.ctx, raw.new.spans, self.of(0), raw.new.prefix, raw.new.suffix, near)
         return bool(raw.old.spans or raw.new.spans)
 
     def of(self, k: int) -> SentenceIndex:

@@ -105,8 +105,10 @@ class SentenceIndex:
             self._postings = {w: ks for w, ks in postings.items() if len(ks) <= MAX_POSTING}
         return self._postings
 
-    def locate(self, ws: tuple[str, ...]) -> int | None:
-        """The sentence of this version that ``ws`` repeats or nearly repeats, or None."""
+    def locate(self, ws: tuple[str, ...], near: bool = True) -> int | None:
+        """The sentence of this version that ``ws`` repeats or (``near``) nearly repeats, or None."""
+        if not near:
+            return self._first[ws] if ws in self._first and len(ws) >= MIN_EXACT_WORDS else None
         if ws in self._cache:
             return self._cache[ws]
         found: int | None = None
@@ -160,12 +162,13 @@ def _context_unit(text: str, last: bool) -> list[tuple[list[tuple[int, int]], st
 
 
 def novel_spans(ctx: str, spans: list[tuple[int, int]], other: SentenceIndex,
-                before: str = "", after: str = "") -> list[tuple[int, int]]:
+                before: str = "", after: str = "", near: bool = True) -> list[tuple[int, int]]:
     """The parts of ``spans`` (changed character ranges of ``ctx``) holding words that the other
     version does not say in the same sentence: echoed words are dropped, the rest kept as word
     ranges. A short sentence the other version also holds counts as echoed when a changed sentence
     next to it is echoed too (a heading or link label inside a repeated block); ``before`` and
-    ``after`` are the unchanged text around the change in its block, for those neighbours."""
+    ``after`` are the unchanged text around the change in its block, for those neighbours.
+    ``near`` = False looks for repeats only (a unit the diff aligned already has its edits)."""
     if not spans:
         return []
     units: list[tuple[list[tuple[int, int]], str, tuple[str, ...]]] = []  # (changed word ranges, status, words)
@@ -180,7 +183,7 @@ def novel_spans(ctx: str, spans: list[tuple[int, int]], other: SentenceIndex,
         if not overlaps(a, b, spans, ends):
             units.append(([], "echo", ws))  # unchanged: both versions hold it here
             continue
-        k = other.locate(ws)
+        k = other.locate(ws, near)
         match = other.sentences[k] if k is not None else None
         if match == ws:
             units.append(([], "echo", ws))
