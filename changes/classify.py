@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from changes.diff import RawHunk, Side
 from changes.echo import overlaps, sentence_ranges
+from changes.literals import present, satisfied
 from changes.rules import DIGIT, Pre, Rules, SeverityRule
 
 MAX_EVIDENCE = 3
@@ -149,13 +150,16 @@ def _matches(ctx: str, rules: Rules) -> tuple[tuple[tuple[str, str, float, int, 
     found: list[tuple[str, str, float, int, int, str]] = []
     low = ctx.lower()
     trap = _case_trap(ctx)
+    found_low, found_cased = present(ctx, low, rules)
+    digit = _DIGIT.search(ctx) is not None
     for label in rules.labels:
         mine: list[tuple[str, str, float, int, int, str]] = []
         for p in label.patterns:
             if p.pre:
-                if not _pre_ok(p.pre, ctx, low, p.case_sensitive, trap):
+                if (p.case_sensitive or not trap) and not satisfied(
+                        p.pre, found_cased if p.case_sensitive else found_low, digit):
                     continue  # the explicit pre-check says the regex cannot match
-            elif p.gate is not None and not any(lit in low for lit in p.gate):
+            elif p.gate is not None and found_low.isdisjoint(p.gate):
                 continue
             if p.starts and (p.case_sensitive or not trap):  # without a trap, `low` keeps ctx's offsets
                 matches = _anchored(p.regex, ctx, ctx if p.case_sensitive else low, p.starts)
@@ -164,8 +168,8 @@ def _matches(ctx: str, rules: Rules) -> tuple[tuple[tuple[str, str, float, int, 
             for m in matches:
                 a, b = m.span()
                 mine.append((label.name, p.id, p.weight, a, b, " ".join(m.group(0).split())))
-        if mine and label.mask is not None and (not label.mask_pre
-                                                or _pre_ok(label.mask_pre, ctx, low, False, trap)):
+        if mine and label.mask is not None and (not label.mask_pre or trap
+                                                or satisfied(label.mask_pre, found_low, digit)):
             masked = [m.span() for m in label.mask.finditer(ctx)]  # in order, not overlapping
             if masked:
                 firsts = [s for s, _ in masked]
