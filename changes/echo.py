@@ -16,6 +16,7 @@ when they are long enough to be specific (``MIN_EXACT_WORDS``).
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_right
 from collections import Counter
@@ -64,24 +65,72 @@ def _low(text: str) -> str:
     return low if len(low) == len(text) else text.replace("’", "'")
 
 
+_BOUNDARY_END = re.compile(r"[.!?;:][\s\"'”’)*_]*$|\s[*•·|]\s*$")
+_BOUNDARY_START = re.compile(r"^\s*[*•·|]\s")
+Piece = tuple[str, tuple[str, ...]]  # a sentence's display text and its words
+
+
+@functools.lru_cache(maxsize=16384)
+def _line(line: str) -> tuple[tuple[Piece, ...], bool, bool]:
+    """One line's sentences, and whether the line starts and ends at a sentence boundary when the
+    lines of a document are joined by spaces (cached: two versions share most lines)."""
+    display = to_display(line)
+    low = _low(display)
+    if len(low) != len(display):
+        display = low
+    ranges = [(display[a:b], tuple(_WORD.findall(low, a, b))) for a, b in sentence_ranges(low)]
+    pieces = tuple(r for r in ranges if r[1])
+    # the last sentence is complete when the line ends a sentence or only marks follow it ("... . |")
+    ends = bool(_BOUNDARY_END.search(low)) or bool(pieces) and not ranges[-1][1]
+    return pieces, bool(_BOUNDARY_START.match(low)), ends
+
+
+def sentences(text: str) -> tuple[list[str], list[tuple[str, ...]]]:
+    """The sentences of a document cut as in a hunk's context, where its lines are joined by
+    spaces (a line without a sentence end runs on into the next): display texts and words."""
+    texts: list[str] = []
+    words: list[tuple[str, ...]] = []
+    open_text, open_words = "", ()  # a sentence still running at the end of the previous line
+    for line in text.split("\n"):
+        if not line.strip():
+            continue
+        pieces, starts, ends = _line(line)
+        if not pieces:
+            if open_words and (starts or ends):  # a line of marks only ("* * *") ends the sentence
+                texts.append(open_text)
+                words.append(open_words)
+                open_text, open_words = "", ()
+            continue
+        first = 0
+        if open_words:
+            if starts:
+                texts.append(open_text)
+                words.append(open_words)
+            else:
+                texts.append(open_text + " " + pieces[0][0])
+                words.append(open_words + pieces[0][1])
+                first = 1
+            open_text, open_words = "", ()
+        rest = pieces[first:]
+        if not ends and rest:
+            (open_text, open_words), rest = rest[-1], rest[:-1]
+        elif not ends and first == 1:  # the run-on sentence goes on past this line
+            open_text, open_words = texts.pop(), words.pop()
+        for t, ws in rest:
+            texts.append(t)
+            words.append(ws)
+    if open_words:
+        texts.append(open_text)
+        words.append(open_words)
+    return texts, words
+
+
 class SentenceIndex:
     """The sentences of one version, for exact and approximate look-up."""
 
     def __init__(self, text: str, similarity: float = NEAR_SIMILARITY) -> None:
         self.similarity = similarity
-        # lines joined as in a hunk's context (a line break reads as a space), so that sentences
-        # are cut the same way on both sides of a look-up
-        self._display = to_display(text).replace("\n", " ")
-        low = _low(self._display)
-        if len(low) != len(self._display):
-            self._display = low
-        self._ranges: list[tuple[int, int]] = []
-        self.sentences: list[tuple[str, ...]] = []
-        for a, b in sentence_ranges(low):
-            ws = tuple(_WORD.findall(low, a, b))
-            if ws:
-                self._ranges.append((a, b))
-                self.sentences.append(ws)
+        self._texts, self.sentences = sentences(text)
         self._first = {ws: k for k, ws in reversed(list(enumerate(self.sentences)))}
         self._postings: dict[str, list[int]] | None = None
         self._cache: dict[tuple[str, ...], int | None] = {}
@@ -91,8 +140,7 @@ class SentenceIndex:
 
     def text(self, k: int) -> str:
         """Sentence k as a reader sees it."""
-        a, b = self._ranges[k]
-        return self._display[a:b].strip()
+        return self._texts[k].strip()
 
     def _index(self) -> dict[str, list[int]]:
         """Word -> sentences holding it, for the words rare enough to find candidates by."""

@@ -115,3 +115,22 @@ def test_ai_output_in_a_warranty_disclaimer_is_not_ai_training() -> None:
     old = "WE PROVIDE THE SERVICES (INCLUDING CONTENT AND INFORMATION) ON AN AS IS BASIS."
     new = "WE PROVIDE THE SERVICES (INCLUDING CONTENT, OUTPUT AND INFORMATION) ON AN AS IS BASIS."
     assert compare(old, new).labels == []
+
+
+def test_sentences_are_cut_as_in_a_joined_context() -> None:
+    """The per-line (cached) sentence cutting gives exactly what cutting the whole document with its
+    lines joined by spaces gives, on every recorded LinkedIn version."""
+    import gzip
+
+    from changes.echo import _WORD, _low, sentence_ranges, sentences
+    from changes.text import to_display
+    from tests.changes.conftest import DEVSET
+
+    checked = 0
+    for path in sorted((DEVSET / "versions").rglob("*.md.gz")):
+        text = gzip.decompress(path.read_bytes()).decode("utf-8")
+        low = _low(to_display(text).replace("\n", " "))
+        joined = [ws for a, b in sentence_ranges(low) if (ws := tuple(_WORD.findall(low, a, b)))]
+        assert sentences(text)[1] == joined, path.name
+        checked += 1
+    assert checked > 100
