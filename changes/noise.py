@@ -190,8 +190,11 @@ def _cookie_banner(side: Side, noise: NoiseRules) -> bool:
     """The change adds or removes a short block about cookies with consent buttons (the site's
     cookie banner captured with the page)."""
     text = to_display(side.raw)
-    return ("cookie" in text.lower() and len(words(text)) <= noise.cookie_banner_max_words
-            and any(p.search(text) for p in noise.cookie_banner))
+    if "cookie" not in text.lower():
+        return False
+    hits = sum(1 for p in noise.cookie_banner if p.search(text))
+    # a consent manager's whole dump (its vendor list) is long, but says several banner phrases
+    return hits >= 2 or hits == 1 and len(words(text)) <= noise.cookie_banner_max_words
 
 
 def _menu_label(h: RawHunk, noise: NoiseRules) -> bool:
