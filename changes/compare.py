@@ -54,6 +54,8 @@ class _Echoes:
         self.index: list[SentenceIndex | None] = [None, None]
         # sentences that a removed or added copy of the other version changes in effect
         self.effective: list[RawHunk] = []
+        self._run: list[tuple[str, str, list[tuple[int, int]]]] = []  # (section, ctx, spans) of a run
+        self._run_kind = ""
 
     def reduce(self, raw: RawHunk) -> bool:
         """Narrow the hunk's changed spans to the words the other version does not say; False when
@@ -61,18 +63,42 @@ class _Echoes:
         if raw.kind == "modified" and not any(e - s >= ECHO_MIN_CHARS for side in (raw.old, raw.new)
                                               for s, e in side.spans):
             return True  # an edit inside a sentence: no whole sentence to find elsewhere
-        if raw.kind == "removed":
-            self.effective += [RawHunk("added", raw.section, Side(), Side(t, t, sp, blocks=[t], text=t))
-                               for t, sp in counterpart(raw.old.ctx, raw.old.spans, self.of(1))]
-        elif raw.kind == "added":
-            self.effective += [RawHunk("removed", raw.section, Side(t, t, sp, blocks=[t], text=t), Side())
-                               for t, sp in counterpart(raw.new.ctx, raw.new.spans, self.of(0))]
+        self._collect(raw)
         near = raw.kind != "modified"  # the diff aligned a modified unit's sentences already
         if raw.old.spans:
             raw.old.spans = novel_spans(raw.old.ctx, raw.old.spans, self.of(1), raw.old.prefix, raw.old.suffix, near)
         if raw.new.spans:
             raw.new.spans = novel_spans(raw.new.ctx, raw.new.spans, self.of(0), raw.new.prefix, raw.new.suffix, near)
         return bool(raw.old.spans or raw.new.spans)
+
+    def _collect(self, raw: RawHunk) -> None:
+        """Gather runs of consecutive removed (or added) units: a copy of the other version comes
+        as many units, one a paragraph."""
+        kind = raw.kind if raw.kind in ("removed", "added") else ""
+        if kind != self._run_kind:
+            self.finish()
+            self._run_kind = kind
+        if kind:
+            side = raw.old if kind == "removed" else raw.new
+            self._run.append((raw.section, side.ctx, side.spans))
+
+    def finish(self) -> None:
+        """Turn the run gathered so far into the sentences it puts into effect, if it is a copy."""
+        run, kind = self._run, self._run_kind
+        self._run, self._run_kind = [], ""
+        if not run or not kind:
+            return
+        parts, spans, pos = [], [], 0
+        for _, ctx, sp in run:
+            parts.append(ctx)
+            spans += [(pos + a, pos + b) for a, b in sp]
+            pos += len(ctx) + 1
+        other = self.of(1 if kind == "removed" else 0)
+        section = run[0][0]
+        for t, sp in counterpart("\n".join(parts), spans, other):
+            side = Side(t, t, sp, blocks=[t], text=t)
+            self.effective.append(RawHunk("added", section, Side(), side) if kind == "removed"
+                                  else RawHunk("removed", section, side, Side()))
 
     def of(self, k: int) -> SentenceIndex:
         """The sentence index of the old (0) or new (1) version, built on first use."""
@@ -116,6 +142,7 @@ def compare(old_text: str, new_text: str, rules: Rules | None = None) -> ChangeR
             judged.append((_hunk(raw, False, ECHO_NOTE), ""))
         else:
             judged.append(_judged(raw, rules))
+    echoes.finish()
     judged += [_judged(raw, rules, effective=True) for raw in echoes.effective]
     hunks = [h for h, _ in judged]
     best = ("none", "No material change")

@@ -283,7 +283,8 @@ def counterpart(ctx: str, spans: list[tuple[int, int]], other: SentenceIndex) ->
     if len(matched) < COPY_MIN_SENTENCES or len(matched) < COPY_MIN_SHARE * total:
         return []
     lo, hi = min(matched), max(matched)
-    if hi - lo + 1 > COPY_MAX_STRETCH * total:
+    stretch = sum(1 for k in range(lo, hi + 1) if len(other.sentences[k]) >= MIN_NEAR_WORDS)
+    if stretch > COPY_MAX_STRETCH * total:
         return []  # matches scattered over the other version: a restructure, not a copy
     copy = SentenceIndex("\n".join(mine), similarity=COPY_SIMILARITY)
     out = []
