@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from store import Store  # noqa: E402
-from tests.builders import CORPUS, Target, replay  # noqa: E402
+from tests.builders import Target, corpus_versions, replay  # noqa: E402
 
 SLUG = "linkedin/privacy-policy"
 LIMIT_MS = 200.0
@@ -67,8 +67,9 @@ def real_ai_at(n: int) -> datetime:
 
 def build(url: str, n: int) -> None:
     texts = generated_texts(n - 2)
-    real = [(CORPUS / "contrib/privacy-policy" / f"{d}.md").read_text("utf-8")
-            for d in ("2024-08-01", "2024-09-19")]
+    real = [r.text() for r in corpus_versions("contrib", "privacy-policy")
+            if r.name in ("2024-08-01", "2024-09-19")]
+    assert len(real) == 2, "the recorded 2024-08-01 and 2024-09-19 versions are missing"
     mid = len(texts) // 2
     texts[mid:mid] = real
     store = Store(url)
