@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from store import Store
 from web import auth, db
+from web.params import IdConverter
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ def create_app(store: Store, *, token: str | None = None,
     app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=1024)
     app.config["POLICYWATCH_FETCHING"] = dict(fetching or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.url_map.converters["id"] = IdConverter  # before the blueprints' routes use it
     app.jinja_env.autoescape = True
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
