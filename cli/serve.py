@@ -34,9 +34,10 @@ def is_loopback(host: str) -> bool:
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
               help="Port to bind (0: any free port).")
 @click.option("--token", default=None, metavar="TOKEN",
-              help="Require this token on every request [setting token, env POLICYWATCH_TOKEN].")
+              help="Require this token (16+ characters, no whitespace) on every request "
+                   "[setting token, env POLICYWATCH_TOKEN].")
 @click.option("--insecure-no-token", is_flag=True,
-              help="Allow a non-loopback address without a token.")
+              help="Allow a non-loopback address without a token (prints a warning).")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
               help="Worker threads.")
 @db_option
@@ -48,16 +49,21 @@ def serve(host: str, port: int, token: str | None, insecure_no_token: bool, thre
     import waitress
 
     from web.app import create_app
+    from web.auth import TokenError, checked
 
-    token = token or config.get("token")
-    if not is_loopback(host) and not token and not insecure_no_token:
-        raise click.UsageError(
-            f"refusing to serve on non-loopback address {host} without a token: "
-            "pass --token TOKEN (or set POLICYWATCH_TOKEN), or --insecure-no-token")
-    if token is not None and len(token) < 16:
-        raise click.UsageError("the token must be at least 16 characters long")
+    try:
+        token = checked(token or config.get("token"))
+    except TokenError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if not is_loopback(host) and token is None:
+        if not insecure_no_token:
+            raise click.UsageError(
+                f"refusing to serve on non-loopback address {host} without a token: "
+                "pass --token TOKEN (or set POLICYWATCH_TOKEN), or --insecure-no-token")
+        click.echo(f"warning: serving on {host} without a token (--insecure-no-token): "
+                   "anyone who can reach this address can read everything", err=True)
     store = open_store(db)
-    app = create_app(store, token=token or None, fetching=_fetching(targets))
+    app = create_app(store, token=token, fetching=_fetching(targets))
     server = waitress.create_server(app, host=host, port=port, threads=threads,
                                     ident="policywatch", clear_untrusted_proxy_headers=True)
     shown = f"[{host}]" if ":" in host else host

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import http.client
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 
 from store import Store
-from tests.web.conftest import SLUG, serving, version_id
+from tests.web.conftest import ROOT, SLUG, serving, version_id
 
 HUGE = "99999999999999999999"          # past SQLite's 64-bit integers
 
@@ -53,3 +56,65 @@ def test_a_real_id_still_answers(server: str, corpus_store: Store) -> None:
     vid = version_id(corpus_store, SLUG, "2024-09-19")
     assert get(server, f"/d/{SLUG}/v/{vid}")[0] == 200
     assert get(server, f"/d/{SLUG}/compare?old={vid - 1}&new={vid}")[0] == 303
+
+
+TOKEN = "s3cret-token-0123456789"
+
+
+def serve_briefly(corpus_url: str, *args: str, env: dict[str, str] | None = None
+                  ) -> tuple[int | None, str, str]:
+    """Run `policywatch serve ARGS` until it listens (or exits): (exit code or None, first stdout
+    line, stderr)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("POLICYWATCH_")}
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--db", corpus_url,
+                             "--port", "0", *args], cwd=ROOT, env={**clean, **(env or {})},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()    # printed once the socket listens; empty when it exits
+    if line:
+        proc.terminate()
+    _, err = proc.communicate(timeout=10)
+    return (None if line else proc.returncode), line, err
+
+
+@pytest.mark.parametrize("how", ["option", "env"])
+def test_a_blank_token_is_refused_at_startup(corpus_url: str, how: str) -> None:
+    blank = " " * 16
+    args, env = (["--token", blank], {}) if how == "option" else ([], {"POLICYWATCH_TOKEN": blank})
+    code, line, err = serve_briefly(corpus_url, *args, env=env)
+    assert code == 2 and not line.startswith("Serving on")
+    errors = [e for e in err.splitlines() if e.startswith("Error:")]
+    assert errors == ["Error: the token is blank: use at least 16 characters, no whitespace"]
+
+
+def test_a_token_with_whitespace_is_refused(corpus_url: str) -> None:
+    code, _, err = serve_briefly(corpus_url, "--token", "abc def ghi jkl mno")
+    assert code == 2 and "Error: the token must not contain whitespace" in err
+
+
+def test_insecure_no_token_off_loopback_warns(corpus_url: str) -> None:
+    code, line, err = serve_briefly(corpus_url, "--host", "0.0.0.0", "--insecure-no-token")
+    assert code is None and line.startswith("Serving on http://0.0.0.0:")
+    warnings = [e for e in err.splitlines() if e.startswith("warning:")]
+    assert warnings == ["warning: serving on 0.0.0.0 without a token (--insecure-no-token): "
+                        "anyone who can reach this address can read everything"]
+    _, _, quiet = serve_briefly(corpus_url, "--host", "127.0.0.1")
+    assert "warning" not in quiet
+
+
+@pytest.fixture(scope="module")
+def guarded(corpus_url: str) -> Iterator[str]:
+    with serving(corpus_url, "--token", TOKEN,
+                 headers={"Authorization": f"Bearer {TOKEN}"}) as base:
+        yield base
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER", "bEaReR"])
+def test_the_bearer_scheme_is_case_insensitive(guarded: str, scheme: str) -> None:
+    assert get(guarded, "/api/documents", {"Authorization": f"{scheme} {TOKEN}"})[0] == 200
+
+
+@pytest.mark.parametrize("header", [f"Basic {TOKEN}", f"Bearer{TOKEN}", "Bearer " + " " * 16,
+                                    f"Token {TOKEN}", "bearer wrong-token-0123456789", ""])
+def test_other_authorizations_are_refused(guarded: str, header: str) -> None:
+    assert get(guarded, "/api/documents", {"Authorization": header})[0] == 401
