@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from store import Store
 from web import auth, db
-from web.params import IdConverter
+from web.params import KNOWN, IdConverter
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +92,11 @@ def _day(dt: datetime | None) -> str:
 
 
 def _url_with(**changes: Any) -> str:
-    """The current URL with some query arguments replaced (None removes one)."""
+    """The current URL with some query arguments replaced (None removes one); of the others it
+    keeps only those the pages read (``params.KNOWN``), never unknown ones or ``token``."""
     from urllib.parse import urlencode
 
-    args = {k: v for k, v in request.args.items() if k not in changes}
+    args = {k: v for k, v in request.args.items() if k in KNOWN and k not in changes}
     args.update({k: v for k, v in changes.items() if v not in (None, "")})
     query = urlencode(sorted(args.items()))
     return request.path + ("?" + query if query else "")

@@ -16,6 +16,9 @@ from web.queries import SEVERITIES, Filters
 LABEL = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 DIGITS = re.compile(r"[0-9]+")
 MAX_PER_PAGE = 200
+# the query parameters the pages read; links built from the current URL keep only these
+KNOWN = ("label", "severity", "since", "until", "material", "page", "per_page", "channel",
+         "status", "q", "doc", "view", "all")
 MAX_PAGE = 1_000_000
 MAX_ID = 2**63 - 1  # the largest id a database integer holds
 

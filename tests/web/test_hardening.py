@@ -118,3 +118,13 @@ def test_the_bearer_scheme_is_case_insensitive(guarded: str, scheme: str) -> Non
                                     f"Token {TOKEN}", "bearer wrong-token-0123456789", ""])
 def test_other_authorizations_are_refused(guarded: str, header: str) -> None:
     assert get(guarded, "/api/documents", {"Authorization": header})[0] == 401
+
+
+def test_pager_links_carry_only_known_parameters(server: str) -> None:
+    junk = "&".join(f"junk{i}=x" for i in range(5000))
+    status, page = get(server, f"/d/{SLUG}?per_page=10&page=2&severity=none&{junk}&token=t")
+    assert status == 200 and len(page) < 60_000
+    assert "junk" not in page and "token=" not in page
+    assert f'href="/d/{SLUG}?page=3&amp;per_page=10&amp;severity=none"' in page
+    _, changes = get(server, f"/changes?per_page=1&label=regions&{junk}")
+    assert "junk" not in changes and 'href="/changes?label=regions&amp;page=2&amp;per_page=1"' in changes
