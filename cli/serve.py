@@ -1,7 +1,8 @@
 """`policywatch serve`: the read-only web UI, feeds and JSON API under waitress.
 
 Binds 127.0.0.1 by default. Any other address needs a token (``--token`` or env
-POLICYWATCH_TOKEN), unless ``--insecure-no-token`` says otherwise. ``--port 0`` picks a free
+POLICYWATCH_TOKEN), unless ``--insecure-no-token`` says otherwise. It answers only to the
+allowed host names (``--allowed-hosts``; default: the bound address and the loopback names). ``--port 0`` picks a free
 port; the first line on stdout is always ``Serving on http://HOST:PORT/``.
 """
 
@@ -38,18 +39,23 @@ def is_loopback(host: str) -> bool:
                    "[setting token, env POLICYWATCH_TOKEN].")
 @click.option("--insecure-no-token", is_flag=True,
               help="Allow a non-loopback address without a token (prints a warning).")
+@click.option("--allowed-hosts", default=None, metavar="LIST",
+              help="Host names to answer to, comma-separated (any other Host gets 400); default: "
+                   "the bound address, localhost, 127.0.0.1, [::1] and the host of base_url when "
+                   "it is set [setting allowed_hosts, env POLICYWATCH_ALLOWED_HOSTS].")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
               help="Worker threads.")
 @db_option
 @targets_option
 @handle_errors
-def serve(host: str, port: int, token: str | None, insecure_no_token: bool, threads: int,
-          db: str | None, targets: Path | None) -> None:
+def serve(host: str, port: int, token: str | None, insecure_no_token: bool,
+          allowed_hosts: str | None, threads: int, db: str | None, targets: Path | None) -> None:
     """Serve the web UI, Atom feeds and JSON API (read-only) on HOST:PORT."""
     import waitress
 
     from web.app import create_app
     from web.auth import TokenError, checked
+    from web.hosts import default_hosts
 
     try:
         token = checked(token or config.get("token"))
@@ -62,8 +68,13 @@ def serve(host: str, port: int, token: str | None, insecure_no_token: bool, thre
                 "pass --token TOKEN (or set POLICYWATCH_TOKEN), or --insecure-no-token")
         click.echo(f"warning: serving on {host} without a token (--insecure-no-token): "
                    "anyone who can reach this address can read everything", err=True)
+    public_url = config.configured("base_url")
+    listed = allowed_hosts or config.get("allowed_hosts")
+    names = ([h.strip() for h in listed.split(",") if h.strip()] if listed
+             else default_hosts(host, public_url))
     store = open_store(db)
-    app = create_app(store, token=token, fetching=_fetching(targets))
+    app = create_app(store, token=token, fetching=_fetching(targets), allowed_hosts=names,
+                     public_url=public_url)
     server = waitress.create_server(app, host=host, port=port, threads=threads,
                                     ident="policywatch", clear_untrusted_proxy_headers=True)
     shown = f"[{host}]" if ":" in host else host

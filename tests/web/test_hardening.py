@@ -128,3 +128,42 @@ def test_pager_links_carry_only_known_parameters(server: str) -> None:
     assert f'href="/d/{SLUG}?page=3&amp;per_page=10&amp;severity=none"' in page
     _, changes = get(server, f"/changes?per_page=1&label=regions&{junk}")
     assert "junk" not in changes and 'href="/changes?label=regions&amp;page=2&amp;per_page=1"' in changes
+
+
+def port_of(base: str) -> int:
+    return int(urlsplit(base).port or 0)
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:{port}", "127.0.0.1.evil.example",
+                                  "localhost.evil.example:{port}", "", "[::2]:{port}"])
+@pytest.mark.parametrize("path", ["/", "/api/documents", "/feeds/changes.atom",
+                                  "/static/style.css"])
+def test_other_hosts_are_refused(server: str, host: str, path: str) -> None:
+    status, _ = get(server, path, {"Host": host.format(port=port_of(server))})
+    assert status == 400
+
+
+@pytest.mark.parametrize("host", ["localhost", "localhost:{port}", "LocalHost:{port}",
+                                  "127.0.0.1:{port}", "[::1]:{port}"])
+def test_loopback_names_are_served(server: str, host: str) -> None:
+    given = host.format(port=port_of(server))
+    status, feed = get(server, "/feeds/changes.atom", {"Host": given})
+    assert status == 200 and f'href="http://{given.lower()}/d/' in feed
+
+
+def test_configured_hosts_replace_the_default(corpus_url: str) -> None:
+    with serving(corpus_url, env={"POLICYWATCH_ALLOWED_HOSTS": "pw.test, 127.0.0.1"}) as base:
+        assert get(base, "/", {"Host": "pw.test"})[0] == 200
+        assert get(base, "/", {"Host": "localhost"})[0] == 400
+        _, feed = get(base, f"/feeds/d/{SLUG}.atom", {"Host": "pw.test:8443"})
+        assert 'href="http://pw.test:8443/d/' in feed
+
+
+def test_feed_links_use_the_configured_base_url(corpus_url: str) -> None:
+    with serving(corpus_url, env={"POLICYWATCH_BASE_URL": "https://pw.example.org/watch/"}) as base:
+        _, feed = get(base, "/feeds/label/ai_training.atom", {"Host": "localhost"})
+        assert 'href="https://pw.example.org/watch/d/' in feed
+        assert 'href="https://pw.example.org/watch/feeds/label/ai_training.atom"' in feed
+        assert "localhost" not in feed
+        assert get(base, "/", {"Host": "pw.example.org"})[0] == 200   # its host is allowed
+        assert get(base, "/", {"Host": "evil.example"})[0] == 400
