@@ -5,12 +5,12 @@ Usage: python bench/web_latency.py [--versions 5000] [--runs 50] [--db PATH]
 Builds (or reuses, with --db) a SQLite database holding one document with N versions recorded
 through the real pipeline (tests.builders.replay -> ingest.Recorder -> store, changes, alerts):
 small texts generated deterministically (a 20-clause policy where each version rewrites one
-clause, every 50th adding an AI-training sentence) and, in the middle, two real LinkedIn versions
-(2024-08-01 and 2024-09-19). Then it starts waitress (the server `policywatch serve` runs) on a
+clause, every 50th adding an AI-training sentence) and, in the middle, three real LinkedIn
+versions (2024-07-16, 2024-08-01 and 2024-09-19). Then it starts waitress (the server `policywatch serve` runs) on a
 free loopback port in a thread and times HTTP GETs over one keep-alive connection: timeline page
 1, a deep timeline page, a label-filtered timeline, the API versions list (first and deep page),
-the stored diff page of the real AI-training change and a computed diff page (a pair nobody
-classified, compared on every request). Prints median and p95 in milliseconds; exits 1 if a
+the stored diff page of the real AI-training change and a computed diff page (2024-07-16 against
+2024-09-19, a pair nobody classified, compared on every request). Prints median and p95 in milliseconds; exits 1 if a
 timeline/API median is >= 200 ms. Then ``--readers`` clients (16) read the computed diff page at
 once, each over its own connection, and it prints their p50 and p95.
 
@@ -45,7 +45,8 @@ from tests.builders import Target, corpus_versions, replay  # noqa: E402
 
 SLUG = "linkedin/privacy-policy"
 LIMIT_MS = 200.0
-COMPUTED = "diff page (computed, real vs generated)"
+REAL = ("2024-07-16", "2024-08-01", "2024-09-19")  # recorded LinkedIn versions, in the middle
+COMPUTED = "diff page (computed, 2024-07-16..2024-09-19)"
 AI = "We may also use your data to develop and train artificial intelligence (AI) models."
 SUBJECTS = ["profile data", "messages", "location", "contacts", "payment details", "searches"]
 PURPOSES = ["provide the Services", "show you relevant ads", "keep the platform safe",
@@ -72,14 +73,14 @@ STEP = timedelta(hours=6)
 
 def real_ai_at(n: int) -> datetime:
     """When the real 2024-09-19 version is recorded in the generated history."""
-    return START + STEP * ((n - 2) // 2 + 1)
+    return START + STEP * ((n - len(REAL)) // 2 + len(REAL) - 1)
 
 
 def build(url: str, n: int) -> None:
-    texts = generated_texts(n - 2)
+    texts = generated_texts(n - len(REAL))
     real = [r.text() for r in corpus_versions("contrib", "privacy-policy")
-            if r.name in ("2024-08-01", "2024-09-19")]
-    assert len(real) == 2, "the recorded 2024-08-01 and 2024-09-19 versions are missing"
+            if r.name in REAL]
+    assert len(real) == len(REAL), f"the recorded versions {REAL} are missing"
     mid = len(texts) // 2
     texts[mid:mid] = real
     store = Store(url)
