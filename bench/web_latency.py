@@ -1,18 +1,19 @@
 """Latency of the web UI and API on a document with 5,000 versions, through the real server.
 
-Usage: python bench/web_latency.py [--versions 5000] [--runs 50] [--db PATH]
+Usage: python bench/web_latency.py [--versions 5000] [--runs 50] [--db PATH] [--readers 16]
 
 Builds (or reuses, with --db) a SQLite database holding one document with N versions recorded
 through the real pipeline (tests.builders.replay -> ingest.Recorder -> store, changes, alerts):
 small texts generated deterministically (a 20-clause policy where each version rewrites one
 clause, every 50th adding an AI-training sentence) and, in the middle, three real LinkedIn
-versions (2024-07-16, 2024-08-01 and 2024-09-19). Then it starts waitress (the server `policywatch serve` runs) on a
-free loopback port in a thread and times HTTP GETs over one keep-alive connection: timeline page
-1, a deep timeline page, a label-filtered timeline, the API versions list (first and deep page),
-the stored diff page of the real AI-training change and a computed diff page (2024-07-16 against
-2024-09-19, a pair nobody classified, compared on every request). Prints median and p95 in milliseconds; exits 1 if a
-timeline/API median is >= 200 ms. Then ``--readers`` clients (16) read the computed diff page at
-once, each over its own connection, and it prints their p50 and p95.
+versions (2024-07-16, 2024-08-01 and 2024-09-19). Then it starts waitress (the server `policywatch
+serve` runs) on a free loopback port in a thread and times HTTP GETs over one keep-alive
+connection: timeline page 1, a deep timeline page, a label-filtered timeline, the API versions
+list (first and deep page), the stored diff page of the real AI-training change and a computed
+diff page (2024-07-16 against 2024-09-19, a pair nobody classified, compared on every request).
+Prints median and p95 in milliseconds; then ``--readers`` clients (16) read the computed diff page
+at once, each over its own connection, and it prints their p50 and p95. Exits 1 if a timeline/API
+median is >= 200 ms.
 
 Loopback only: the server binds 127.0.0.1 and every connection this process opens to anything
 but a loopback address is refused (``loopback_only``), so it can never reach the internet.

@@ -2,8 +2,8 @@
 
 Binds 127.0.0.1 by default. Any other address needs a token (``--token`` or env
 POLICYWATCH_TOKEN), unless ``--insecure-no-token`` says otherwise. It answers only to the
-allowed host names (``--allowed-hosts``; default: the bound address and the loopback names). ``--port 0`` picks a free
-port; the first line on stdout is always ``Serving on http://HOST:PORT/``.
+allowed host names (``--allowed-hosts``; default: the bound address and the loopback names).
+``--port 0`` picks a free port; the first line on stdout is always ``Serving on http://HOST:PORT/``.
 """
 
 from __future__ import annotations

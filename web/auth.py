@@ -1,9 +1,10 @@
 """Optional token auth for when ``policywatch serve`` is bound beyond loopback.
 
-A request is let in with ``Authorization: Bearer <token>`` (any case of ``Bearer``), a ``pw_token`` cookie, or a
-``?token=`` query parameter (for feed readers and a first visit in a browser). A browser that
-arrives with ``?token=`` gets the cookie (HttpOnly, SameSite=Strict) and is redirected to the
-same URL without the token, so it does not linger in history or Referer headers.
+A request is let in with ``Authorization: Bearer <token>`` (``Bearer`` in any case), a
+``pw_token`` cookie, or a ``?token=`` query parameter (for feed readers and a first visit in a
+browser). A browser that arrives with ``?token=`` gets the cookie (HttpOnly, SameSite=Strict) and
+is redirected to the same URL without the token, so it does not linger in history or Referer
+headers.
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ from flask import Blueprint, Response
 
 from changes.reading import reading_order
 from web import params, queries
-from web.hosts import external
 from web.db import db
+from web.hosts import external
 from web.queries import ChangeRow, Filters
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
@@ -59,7 +59,7 @@ def _feed(feed_id: str, title: str, self_url: str, alternate: str, f: Filters,
         labels = ", ".join(c.labels) or "no tracked labels"
         entry.title(f"{row.name} ({row.slug}): {c.severity} change, {labels}")
         entry.link(href=external("views.diff", slug=row.slug, old_id=c.old_version_id,
-                                new_id=c.new_version_id), rel="alternate")
+                                 new_id=c.new_version_id), rel="alternate")
         entry.updated(row.fetched_at)
         entry.published(row.fetched_at)
         entry.summary(_summary(row), type="text")

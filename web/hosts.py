@@ -32,8 +32,8 @@ def host_name(value: str) -> str:
 def default_hosts(bind: str, public_url: str | None = None) -> list[str]:
     """The host names a server bound to ``bind`` answers to unless configured otherwise: the
     address itself, the loopback names, and the host of the public base URL."""
-    public = [urlsplit(public_url).hostname or ""] if public_url else []
-    return [bind, *LOOPBACK_NAMES, *public]
+    public = urlsplit(public_url).hostname if public_url else None
+    return [bind, *LOOPBACK_NAMES, *([public] if public else [])]
 
 
 def init_app(app: Flask, allowed: Iterable[str] | None = None,

@@ -24,7 +24,8 @@ MAX_ID = 2**63 - 1  # the largest id a database integer holds
 
 
 class IdConverter(IntegerConverter):
-    """``<id:name>`` in a route: a database id (1..2**63-1); anything larger matches no route (404)."""
+    """``<id:name>`` in a route: a database id (1..2**63-1); a larger number matches no route,
+    so it is 404 rather than an integer the database cannot hold."""
 
     def __init__(self, map: Map) -> None:
         super().__init__(map, min=1, max=MAX_ID)
