@@ -112,17 +112,21 @@ def output_dir(request: pytest.FixtureRequest, tmp_path: Path) -> list[Path]:
     return [tmp_path, root]
 
 
+def serve_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """This environment without PolicyWatch settings and with no config file, plus ``env``."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("POLICYWATCH_")}
+    return {**clean, "POLICYWATCH_CONFIG": os.devnull, **(env or {})}
+
+
 @contextmanager
 def serving(url: str, *args: str, env: dict[str, str] | None = None,
             headers: dict[str, str] | None = None) -> Iterator[str]:
     """`policywatch serve` as a real subprocess on a free loopback port over the database `url`
     (extra CLI ``args`` and environment ``env``); yields its base URL once it answers ``/``
     (with ``headers``, e.g. a token)."""
-    clean = {k: v for k, v in os.environ.items()
-             if k not in ("POLICYWATCH_TOKEN", "POLICYWATCH_ALLOWED_HOSTS", "POLICYWATCH_BASE_URL")}
     proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--db", url,
                              "--host", "127.0.0.1", "--port", "0", *args], cwd=ROOT,
-                            env={**clean, **(env or {})}, stdout=subprocess.PIPE,
+                            env=serve_env(env), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None and proc.stderr is not None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.client
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from store import Store
-from tests.web.conftest import ROOT, SLUG, serving, version_id
+from tests.web.conftest import ROOT, SLUG, serve_env, serving, version_id
 
 HUGE = "99999999999999999999"          # past SQLite's 64-bit integers
 
@@ -65,9 +64,8 @@ def serve_briefly(corpus_url: str, *args: str, env: dict[str, str] | None = None
                   ) -> tuple[int | None, str, str]:
     """Run `policywatch serve ARGS` until it listens (or exits): (exit code or None, first stdout
     line, stderr)."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("POLICYWATCH_")}
     proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--db", corpus_url,
-                             "--port", "0", *args], cwd=ROOT, env={**clean, **(env or {})},
+                             "--port", "0", *args], cwd=ROOT, env=serve_env(env),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     line = proc.stdout.readline()    # printed once the socket listens; empty when it exits
