@@ -1,23 +1,33 @@
 """Latency of the web UI and API on a document with 5,000 versions, through the real server.
 
-Usage: python bench/web_latency.py [--versions 5000] [--runs 50] [--db PATH]
+Usage: python bench/web_latency.py [--versions 5000] [--runs 50] [--db PATH] [--readers 16]
 
 Builds (or reuses, with --db) a SQLite database holding one document with N versions recorded
 through the real pipeline (tests.builders.replay -> ingest.Recorder -> store, changes, alerts):
 small texts generated deterministically (a 20-clause policy where each version rewrites one
-clause, every 50th adding an AI-training sentence) and, in the middle, two real LinkedIn versions
-(2024-08-01 and 2024-09-19). Then it starts waitress (the server `policywatch serve` runs) on a
-free loopback port in a thread and times HTTP GETs over one keep-alive connection: timeline page
-1, a deep timeline page, a label-filtered timeline, the API versions list (first and deep page)
-and a diff page. Prints median and p95 in milliseconds; exits 1 if a median is >= 200 ms.
+clause, every 50th adding an AI-training sentence) and, in the middle, three real LinkedIn
+versions (2024-07-16, 2024-08-01 and 2024-09-19). Then it starts waitress (the server `policywatch
+serve` runs) on a free loopback port in a thread and times HTTP GETs over one keep-alive
+connection: timeline page 1, a deep timeline page, a label-filtered timeline, the API versions
+list (first and deep page), the stored diff page of the real AI-training change and a computed
+diff page (2024-07-16 against 2024-09-19, a pair nobody classified, compared on every request).
+Prints median and p95 in milliseconds; then ``--readers`` clients (16) read the computed diff page
+at once, each over its own connection, and it prints their p50 and p95. Exits 1 if a timeline/API
+median is >= 200 ms.
+
+Loopback only: the server binds 127.0.0.1 and every connection this process opens to anything
+but a loopback address is refused (``loopback_only``), so it can never reach the internet.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import ipaddress
 import json
+import logging
 import random
+import socket
 import statistics
 import sys
 import tempfile
@@ -32,10 +42,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from store import Store  # noqa: E402
-from tests.builders import CORPUS, Target, replay  # noqa: E402
+from tests.builders import Target, corpus_versions, replay  # noqa: E402
 
 SLUG = "linkedin/privacy-policy"
 LIMIT_MS = 200.0
+REAL = ("2024-07-16", "2024-08-01", "2024-09-19")  # recorded LinkedIn versions, in the middle
+COMPUTED = "diff page (computed, 2024-07-16..2024-09-19)"
 AI = "We may also use your data to develop and train artificial intelligence (AI) models."
 SUBJECTS = ["profile data", "messages", "location", "contacts", "payment details", "searches"]
 PURPOSES = ["provide the Services", "show you relevant ads", "keep the platform safe",
@@ -62,13 +74,14 @@ STEP = timedelta(hours=6)
 
 def real_ai_at(n: int) -> datetime:
     """When the real 2024-09-19 version is recorded in the generated history."""
-    return START + STEP * ((n - 2) // 2 + 1)
+    return START + STEP * ((n - len(REAL)) // 2 + len(REAL) - 1)
 
 
 def build(url: str, n: int) -> None:
-    texts = generated_texts(n - 2)
-    real = [(CORPUS / "contrib/privacy-policy" / f"{d}.md").read_text("utf-8")
-            for d in ("2024-08-01", "2024-09-19")]
+    texts = generated_texts(n - len(REAL))
+    real = [r.text() for r in corpus_versions("contrib", "privacy-policy")
+            if r.name in REAL]
+    assert len(real) == len(REAL), f"the recorded versions {REAL} are missing"
     mid = len(texts) // 2
     texts[mid:mid] = real
     store = Store(url)
@@ -78,12 +91,26 @@ def build(url: str, n: int) -> None:
     print(f"built {n} versions in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
 
 
-def serve(url: str) -> tuple[str, int]:
+def loopback_only() -> None:
+    """Refuse, in this process, every socket connection to an address that is not loopback."""
+    connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: Any) -> None:
+        if self.family in (socket.AF_INET, socket.AF_INET6) and \
+                not ipaddress.ip_address(address[0]).is_loopback:
+            raise ConnectionRefusedError(f"bench/web_latency.py stays on loopback, not {address}")
+        connect(self, address)
+
+    setattr(socket.socket, "connect", guarded)
+
+
+def serve(url: str, threads: int) -> tuple[str, int]:
     import waitress
 
     from web.app import create_app
 
-    server = waitress.create_server(create_app(Store(url)), host="127.0.0.1", port=0, threads=4)
+    server = waitress.create_server(create_app(Store(url)), host="127.0.0.1", port=0,
+                                    threads=threads)
     threading.Thread(target=server.run, daemon=True).start()
     return "127.0.0.1", int(server.effective_port)
 
@@ -103,6 +130,28 @@ def timed(conn: http.client.HTTPConnection, path: str, runs: int) -> list[float]
     return out
 
 
+def concurrent(host: str, port: int, path: str, readers: int, runs: int) -> list[float]:
+    """Latencies (ms) of ``readers`` clients each GETting ``path`` ``runs`` times at once."""
+    times: list[float] = []
+    lock = threading.Lock()
+    start = threading.Barrier(readers)
+
+    def reader() -> None:
+        conn = http.client.HTTPConnection(host, port, timeout=120)
+        timed(conn, path, 0)  # connect and warm up before the others start
+        start.wait()
+        mine = timed(conn, path, runs)
+        with lock:
+            times.extend(mine)
+
+    threads = [threading.Thread(target=reader) for _ in range(readers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(times)
+
+
 def get(conn: http.client.HTTPConnection, path: str) -> dict[str, Any]:
     conn.request("GET", path)
     return dict(json.loads(conn.getresponse().read()))
@@ -113,12 +162,18 @@ def main() -> None:
     ap.add_argument("--versions", type=int, default=5000)
     ap.add_argument("--runs", type=int, default=50)
     ap.add_argument("--db", type=Path, help="SQLite file to build or reuse")
+    ap.add_argument("--threads", type=int, default=8, help="waitress threads (serve's default)")
+    ap.add_argument("--readers", type=int, default=16, help="concurrent readers of the computed "
+                    "diff page (0: skip)")
+    ap.add_argument("--reader-runs", type=int, default=5, help="requests per concurrent reader")
     args = ap.parse_args()
+    loopback_only()
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # 16 readers queue, by design
     path = args.db or Path(tempfile.mkdtemp(prefix="pw-bench-")) / "bench.db"
     url = f"sqlite:///{path.resolve()}"
     if not path.exists():
         build(url, args.versions)
-    host, port = serve(url)
+    host, port = serve(url, args.threads)
     conn = http.client.HTTPConnection(host, port, timeout=30)
     versions = get(conn, f"/api/d/{SLUG}/versions?per_page=1")["total"]
     total = get(conn, f"/api/d/{SLUG}/versions?per_page=1&label=ai_training")["total"]
@@ -132,15 +187,22 @@ def main() -> None:
         "API versions page 1": f"/api/d/{SLUG}/versions",
         f"API versions page {deep} (deep)": f"/api/d/{SLUG}/versions?page={deep}",
         "diff page (stored, real AI change)": f"/d/{SLUG}/diff/{ai_id - 1}..{ai_id}",
+        COMPUTED: f"/d/{SLUG}/diff/{ai_id - 2}..{ai_id}",
     }
-    print(f"{versions} versions, {args.runs} runs each, waitress on {host}:{port}, SQLite {path}")
-    print(f"{'case':<40} {'median ms':>10} {'p95 ms':>8}")
+    print(f"{versions} versions, {args.runs} runs each, waitress ({args.threads} threads) on "
+          f"{host}:{port}, SQLite {path}")
+    print(f"{'case':<60} {'median ms':>10} {'p95 ms':>8}")
     worst = 0.0
     for name, target in cases.items():
         times = sorted(timed(conn, target, args.runs))
         med, p95 = statistics.median(times), times[int(0.95 * (len(times) - 1))]
         worst = max(worst, med) if "diff" not in name else worst
-        print(f"{name:<40} {med:>10.1f} {p95:>8.1f}")
+        print(f"{name:<60} {med:>10.1f} {p95:>8.1f}")
+    if args.readers:
+        times = concurrent(host, port, cases[COMPUTED], args.readers, args.reader_runs)
+        name = f"{COMPUTED}, {args.readers} readers at once"
+        print(f"{name:<60} {statistics.median(times):>10.1f} "
+              f"{times[int(0.95 * (len(times) - 1))]:>8.1f}")
     if worst >= LIMIT_MS:
         raise SystemExit(f"a timeline/API median is {worst:.0f} ms >= {LIMIT_MS:.0f} ms")
 

@@ -52,6 +52,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
     Setting("log_format", lambda: "text", "Log line format: text or json."),
     Setting("token", lambda: None,
             "Token `policywatch serve` requires on every request (needed off loopback)."),
+    Setting("allowed_hosts", lambda: None,
+            "Host names `policywatch serve` answers to, comma-separated; default: the bound "
+            "address, localhost, 127.0.0.1, [::1] and the host of a configured base_url."),
 ]}
 
 
@@ -75,12 +78,19 @@ def config_file() -> dict[str, Any]:
 
 def get(name: str) -> Any:
     """The value of a declared setting."""
+    value = configured(name)
+    return SETTINGS[name].default() if value is None else value
+
+
+def configured(name: str) -> Any:
+    """The value of a declared setting given in the environment or the config file; None when
+    it is left to its default."""
     setting = SETTINGS[name]
     raw: Any = os.environ.get(setting.env)
     if raw is None and name != "config":
         raw = config_file().get("policywatch", {}).get(name)
     if raw is None:
-        return setting.default()
+        return None
     try:
         return setting.kind(raw)
     except (TypeError, ValueError) as exc:

@@ -100,7 +100,7 @@ def versions(slug: str) -> Response:
     return jsonify(_page(page, items))
 
 
-@bp.get("/d/<path:slug>/versions/<int:version_id>")
+@bp.get("/d/<path:slug>/versions/<id:version_id>")
 def version(slug: str, version_id: int) -> Response:
     """One version with its text (``?text=0`` leaves the text out)."""
     doc = params.document(slug)
@@ -121,7 +121,7 @@ def version(slug: str, version_id: int) -> Response:
     return jsonify(out)
 
 
-@bp.get("/d/<path:slug>/diff/<int:old_id>..<int:new_id>")
+@bp.get("/d/<path:slug>/diff/<id:old_id>..<id:new_id>")
 def diff(slug: str, old_id: int, new_id: int) -> Response:
     """The diff and classification of any two versions (stored if classified, else computed)."""
     d = diffs.load(params.document(slug), old_id, new_id)
@@ -143,7 +143,7 @@ def changes() -> Response:
     return jsonify(_page(page, [_change(r) for r in page.items]))
 
 
-@bp.get("/changes/<int:change_id>")
+@bp.get("/changes/<id:change_id>")
 def change(change_id: int) -> Response:
     """One stored change with its full result (hunks, labels, evidence)."""
     row = db().execute(select(Change, Document.slug, Document.name, Version.fetched_at)

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from store import Store
-from web import auth, db
+from web import auth, db, hosts
+from web.params import KNOWN, IdConverter
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +33,13 @@ SECURITY_HEADERS = {
 
 
 def create_app(store: Store, *, token: str | None = None,
-               fetching: Mapping[str, Mapping[str, Any]] | None = None) -> Flask:
+               fetching: Mapping[str, Mapping[str, Any]] | None = None,
+               allowed_hosts: Iterable[str] | None = None,
+               public_url: str | None = None) -> Flask:
     """A WSGI app serving ``store`` read-only; when ``token`` is set every request needs it.
 
+    It answers only to the host names ``allowed_hosts`` (default: the loopback names); absolute
+    links (feeds) start with ``public_url`` when given, else with the request's checked host.
     ``fetching`` maps a document slug to how it is declared to be fetched (``robots``,
     ``robots_reason``, ``region``), shown on the document's page.
     """
@@ -44,6 +49,7 @@ def create_app(store: Store, *, token: str | None = None,
     app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=1024)
     app.config["POLICYWATCH_FETCHING"] = dict(fetching or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.url_map.converters["id"] = IdConverter  # before the blueprints' routes use it
     app.jinja_env.autoescape = True
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -51,6 +57,7 @@ def create_app(store: Store, *, token: str | None = None,
     app.jinja_env.filters["day"] = _day
     app.jinja_env.globals["url_with"] = _url_with
     db.init_app(app, store)
+    hosts.init_app(app, allowed_hosts, public_url)  # before the token: any Host is refused
     auth.init_app(app, token)
     app.register_blueprint(views.bp)
     app.register_blueprint(activity_views.bp)
@@ -90,10 +97,11 @@ def _day(dt: datetime | None) -> str:
 
 
 def _url_with(**changes: Any) -> str:
-    """The current URL with some query arguments replaced (None removes one)."""
+    """The current URL with some query arguments replaced (None removes one); of the others it
+    keeps only those the pages read (``params.KNOWN``), never unknown ones or ``token``."""
     from urllib.parse import urlencode
 
-    args = {k: v for k, v in request.args.items() if k not in changes}
+    args = {k: v for k, v in request.args.items() if k in KNOWN and k not in changes}
     args.update({k: v for k, v in changes.items() if v not in (None, "")})
     query = urlencode(sorted(args.items()))
     return request.path + ("?" + query if query else "")

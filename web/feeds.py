@@ -1,7 +1,8 @@
 """Atom feeds of material changes (feedgen): all documents, one document, one label.
 
 Entry ids are tag URIs built from the document slug and version pair, so they stay the same
-whatever host serves the feed; links point at the diff page on the host that was asked.
+whatever host serves the feed; links point at the diff page under the configured public base URL,
+or else on the host that was asked, once ``web.hosts`` has checked it.
 Summaries are plain text (``type="text"``), so a reader never renders policy text as HTML.
 """
 
@@ -10,11 +11,12 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from feedgen.feed import FeedGenerator
-from flask import Blueprint, Response, url_for
+from flask import Blueprint, Response
 
 from changes.reading import reading_order
 from web import params, queries
 from web.db import db
+from web.hosts import external
 from web.queries import ChangeRow, Filters
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
@@ -56,8 +58,8 @@ def _feed(feed_id: str, title: str, self_url: str, alternate: str, f: Filters,
         entry.id(f"{TAG}d/{row.slug}/diff/{c.old_version_id}..{c.new_version_id}")
         labels = ", ".join(c.labels) or "no tracked labels"
         entry.title(f"{row.name} ({row.slug}): {c.severity} change, {labels}")
-        entry.link(href=url_for("views.diff", slug=row.slug, old_id=c.old_version_id,
-                                new_id=c.new_version_id, _external=True), rel="alternate")
+        entry.link(href=external("views.diff", slug=row.slug, old_id=c.old_version_id,
+                                 new_id=c.new_version_id), rel="alternate")
         entry.updated(row.fetched_at)
         entry.published(row.fetched_at)
         entry.summary(_summary(row), type="text")
@@ -70,8 +72,8 @@ def _feed(feed_id: str, title: str, self_url: str, alternate: str, f: Filters,
 def all_changes() -> Response:
     """Every material change, newest first."""
     return _feed("changes", "PolicyWatch: material changes",
-                 url_for("feeds.all_changes", _external=True),
-                 url_for("views.dashboard", _external=True), Filters(material=True))
+                 external("feeds.all_changes"),
+                 external("views.dashboard"), Filters(material=True))
 
 
 @bp.get("/d/<path:slug>.atom")
@@ -79,8 +81,8 @@ def document(slug: str) -> Response:
     """The material changes of one document."""
     doc = params.document(slug)
     return _feed(f"d/{doc.slug}", f"PolicyWatch: {doc.name} ({doc.slug})",
-                 url_for("feeds.document", slug=doc.slug, _external=True),
-                 url_for("views.timeline", slug=doc.slug, _external=True),
+                 external("feeds.document", slug=doc.slug),
+                 external("views.timeline", slug=doc.slug),
                  Filters(material=True), doc.id)
 
 
@@ -89,6 +91,6 @@ def label(label: str) -> Response:
     """The material changes that carry one label (e.g. ai_training)."""
     name = params.label(label) or ""
     return _feed(f"label/{name}", f"PolicyWatch: changes labelled {name}",
-                 url_for("feeds.label", label=name, _external=True),
-                 url_for("activity.changes", label=name, _external=True),
+                 external("feeds.label", label=name),
+                 external("activity.changes", label=name),
                  Filters(label=name, material=True))

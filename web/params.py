@@ -6,6 +6,7 @@ import re
 from datetime import datetime, time, timezone
 
 from flask import abort, request
+from werkzeug.routing import IntegerConverter, Map
 
 from store import query
 from store.models import Document
@@ -13,18 +14,41 @@ from web.db import db
 from web.queries import SEVERITIES, Filters
 
 LABEL = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
+DIGITS = re.compile(r"[0-9]+")
 MAX_PER_PAGE = 200
+# the query parameters the pages read; links built from the current URL keep only these
+KNOWN = ("label", "severity", "since", "until", "material", "page", "per_page", "channel",
+         "status", "q", "doc", "view", "all")
+MAX_PAGE = 1_000_000
+MAX_ID = 2**63 - 1  # the largest id a database integer holds
+
+
+class IdConverter(IntegerConverter):
+    """``<id:name>`` in a route: a database id (1..2**63-1); a larger number matches no route,
+    so it is 404 rather than an integer the database cannot hold."""
+
+    def __init__(self, map: Map) -> None:
+        super().__init__(map, min=1, max=MAX_ID)
+
+
+def ident(digits: str) -> int | None:
+    """The database id written in ``digits`` (ASCII digits, see ``DIGITS``), or None when no id
+    can be that large (or 0)."""
+    number = int(digits) if len(digits) <= 19 else 0
+    return number if 1 <= number <= MAX_ID else None
 
 
 def page_args(default_per_page: int = 50) -> tuple[int, int]:
-    """``page`` (from 1) and ``per_page`` (1..200) from the query string; 400 when malformed."""
+    """``page`` (1..1,000,000) and ``per_page`` (1..200) from the query string; 400 when
+    malformed or out of range."""
     try:
         page = int(request.args.get("page", 1))
         per_page = int(request.args.get("per_page", default_per_page))
     except ValueError:
         abort(400, "page and per_page must be integers")
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        abort(400, f"page must be >= 1 and per_page between 1 and {MAX_PER_PAGE}")
+    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PER_PAGE:
+        abort(400, f"page must be between 1 and {MAX_PAGE:,} and per_page between 1 and "
+                   f"{MAX_PER_PAGE}")
     return page, per_page
 
 

@@ -46,7 +46,7 @@ def timeline(slug: str) -> str | Response:
                            fetching=current_app.config["POLICYWATCH_FETCHING"].get(doc.slug))
 
 
-@bp.get("/d/<path:slug>/v/<int:version_id>")
+@bp.get("/d/<path:slug>/v/<id:version_id>")
 def version(slug: str, version_id: int) -> str:
     """The text of a version as it was, with when and where it was fetched."""
     doc = params.document(slug)
@@ -58,7 +58,7 @@ def version(slug: str, version_id: int) -> str:
                            snapshot=queries.snapshot(db(), v.snapshot_id))
 
 
-@bp.get("/d/<path:slug>/diff/<int:old_id>..<int:new_id>")
+@bp.get("/d/<path:slug>/diff/<id:old_id>..<id:new_id>")
 def diff(slug: str, old_id: int, new_id: int) -> str:
     """The diff of two versions: hunks with labels, evidence and section; side by side or inline."""
     doc = params.document(slug)
@@ -80,15 +80,17 @@ def diff(slug: str, old_id: int, new_id: int) -> str:
 def compare(slug: str) -> Response:
     """The timeline's "compare" form: redirects to the diff URL of the two chosen versions."""
     doc = params.document(slug)
-    try:
-        a, b = int(request.args["old"]), int(request.args["new"])
-    except (KeyError, ValueError):
+    chosen = [request.args.get("old", ""), request.args.get("new", "")]
+    if not all(params.DIGITS.fullmatch(v) for v in chosen):
         abort(400, "choose two versions: old and new")
+    a, b = (params.ident(v) for v in chosen)
+    if a is None or b is None:
+        abort(404, f"{doc.slug} has no such version")
     old, new = sorted((a, b))
     return redirect(url_for("views.diff", slug=doc.slug, old_id=old, new_id=new), code=303)
 
 
-@bp.get("/changes/<int:change_id>")
+@bp.get("/changes/<id:change_id>")
 def change(change_id: int) -> Response:
     """Permalink of a stored change: redirects to its diff page."""
     c = db().get(Change, change_id)

@@ -7,7 +7,12 @@ a document whose slug holds '@', and a few alert and incident rows.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -25,6 +30,7 @@ XSS = Target(id="example/xss-policy", platform="example", name="XSS <b>Policy</b
              url="https://example.com/privacy?a=1&b=<x>")
 EU = Target(id="linkedin/privacy-policy@eu", region="eu")
 T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def linkedin_steps(days: tuple[str, ...] | None = None) -> list[tuple[datetime, str]]:
@@ -104,3 +110,35 @@ def output_dir(request: pytest.FixtureRequest, tmp_path: Path) -> list[Path]:
     root = Path(__file__).resolve().parents[2] / "test-output" / request.node.name
     root.mkdir(parents=True, exist_ok=True)
     return [tmp_path, root]
+
+
+def serve_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """This environment without PolicyWatch settings and with no config file, plus ``env``."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("POLICYWATCH_")}
+    return {**clean, "POLICYWATCH_CONFIG": os.devnull, **(env or {})}
+
+
+@contextmanager
+def serving(url: str, *args: str, env: dict[str, str] | None = None,
+            headers: dict[str, str] | None = None) -> Iterator[str]:
+    """`policywatch serve` as a real subprocess on a free loopback port over the database `url`
+    (extra CLI ``args`` and environment ``env``); yields its base URL once it answers ``/``
+    (with ``headers``, e.g. a token)."""
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--db", url,
+                             "--host", "127.0.0.1", "--port", "0", *args], cwd=ROOT,
+                            env=serve_env(env), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        line = proc.stdout.readline()    # printed once the socket listens
+        if not line.startswith("Serving on "):
+            proc.kill()
+            pytest.fail(f"serve did not start: {line!r} {proc.stderr.read()}")
+        base = line.split()[2].rstrip("/")
+        request = urllib.request.Request(base + "/", headers=headers or {})
+        with urllib.request.urlopen(request, timeout=10) as resp:   # it answers
+            assert resp.status == 200
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -9,11 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,48 +17,19 @@ import pytest
 
 from store import Store
 from tests.builders import Target, replay
-from tests.web.conftest import SLUG, XSS, linkedin_steps, output_dir, version_id
+from tests.web.conftest import SLUG, XSS, linkedin_steps, output_dir, serving, version_id
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _unavailable(reason: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"browser tests must run under CI: {reason}")
     pytest.skip(reason)
-
-
-def _serve_command() -> list[str]:
-    """`policywatch serve`, through the main CLI."""
-    return [sys.executable, "-m", "cli.main", "serve"]
-
-
-@contextmanager
-def serving(url: str) -> Iterator[str]:
-    """`serve` as a real subprocess on a free loopback port over the database `url`; yields its
-    base URL."""
-    env = {k: v for k, v in os.environ.items() if k != "POLICYWATCH_TOKEN"}
-    proc = subprocess.Popen([*_serve_command(), "--db", url, "--host", "127.0.0.1",
-                             "--port", "0"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None and proc.stderr is not None
-        line = proc.stdout.readline()    # printed once the socket listens
-        if not line.startswith("Serving on "):
-            proc.kill()
-            pytest.fail(f"serve did not start: {line!r} {proc.stderr.read()}")
-        base = line.split()[2].rstrip("/")
-        with urllib.request.urlopen(base + "/", timeout=10) as resp:   # it answers
-            assert resp.status == 200
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
