@@ -134,9 +134,16 @@ def classify_response(
     headers: dict[str, str],
     body: bytes,
     rules: BlockRules,
+    conditional: bool = False,
 ) -> Verdict:
-    """Decide the outcome of a response (after redirects and retries)."""
+    """Decide the outcome of a response (after redirects and retries).
+
+    ``conditional`` says whether the request sent validators (If-None-Match or
+    If-Modified-Since): only then does a 304 mean the document is unchanged.
+    """
     if status == 304:
+        if not conditional:
+            return Verdict(STRUCTURAL, "304 Not Modified to a request without validators")
         return Verdict(NOT_MODIFIED, "HTTP 304 Not Modified")
     wall = login_redirect(urls, rules)
     if wall:

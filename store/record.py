@@ -121,7 +121,12 @@ def record_check(session: Session, doc: Document, fetch: Fetch) -> Recorded:
     session.add(check)
     recorded = Recorded(check=check)
     if fetch.outcome == "not_modified":
-        check.outcome = "unchanged"
+        previous = latest_version(session, doc.id)
+        if previous is None:  # nothing to be unchanged from: the server's 304 cannot be right
+            check.outcome = "structural"
+            check.detail = f"{fetch.detail or 'HTTP 304 Not Modified'}, but no version is stored yet"
+        else:
+            check.outcome, check.version_id = "unchanged", previous.id
     elif fetch.outcome == "fetched":
         if not fetch.text or fetch.body is None:
             check.outcome, check.detail = "structural", fetch.detail or "empty text"

@@ -57,6 +57,7 @@ FAILURE_ROUTES: dict[str, str] = {
     "/status/403": "HTTP 403 [blocked]",
     "/status/429": "HTTP 429 with Retry-After [blocked]",
     "/status/404": "HTTP 404 [structural]",
+    "/status/304": "HTTP 304 to every request, even one without validators [structural]",
     "/status/503": "HTTP 503 every time [transient]",
     "/flaky": "HTTP 500 on the first request, then the policy page [fetched]",
     "/slow": "sleeps `slow_seconds` before answering [transient: timeout]",
@@ -245,6 +246,7 @@ class PolicyTestServer:
 
         for code in (999, 401, 403, 404, 503):
             self.route(f"/status/{code}", fixed(Reply(code, b"<html><body>status</body></html>", html)))
+        self.route("/status/304", fixed(Reply(304, b"", {"ETag": '"always"'})))
         self.route("/status/429", fixed(Reply(429, b"Too many requests", {"Retry-After": "120"})))
         self.route("/flaky", lambda request, hit: Reply(500, b"oops", html) if hit == 1 else Reply(200, policy, html))
         self.route("/slow", lambda request, hit: Reply(200, policy, html, delay=self.slow_seconds))

@@ -37,6 +37,15 @@ def _headers(response: Response) -> dict[str, str]:
     return out
 
 
+def _sent_validators(response: Response) -> bool:
+    """Whether the request behind ``response`` was conditional (a browser fetch sends its own
+    headers, never ours, so it never is)."""
+    request = response.request
+    if request is None or request.meta.get(BROWSER_META):
+        return False
+    return any(request.headers.get(name) for name in (b"If-None-Match", b"If-Modified-Since"))
+
+
 class PolicySpider(scrapy.Spider):
     """Check each :class:`~crawler.targets.Target` once.
 
@@ -136,7 +145,8 @@ class PolicySpider(scrapy.Spider):
         urls = [*meta.get("redirect_urls", []), response.url]
         headers = _headers(response)
         try:
-            verdict = classify_response(target, response.status, urls, headers, response.body, self.rules)
+            verdict = classify_response(target, response.status, urls, headers, response.body, self.rules,
+                                        conditional=_sent_validators(response))
         except Exception as exc:  # never let one page stop the run
             logger.exception("classifying %s failed", target.id)
             verdict = Verdict(STRUCTURAL, f"classification failed: {type(exc).__name__}: {exc}")

@@ -24,7 +24,8 @@ FAILURES = {
     "/to-authwall": "blocked", "/wall": "blocked", "/captcha": "blocked",
     "/status/503": "transient", "/slow": "transient", "/reset": "transient",
     "/loop": "transient", "/truncated": "structural", "/garbage": "structural",
-    "/huge": "structural", "/doc.pdf": "structural", "/private/policy": "robots_disallowed",
+    "/huge": "structural", "/doc.pdf": "structural", "/status/304": "structural",
+    "/private/policy": "robots_disallowed",
 }
 
 

@@ -26,6 +26,7 @@ EXPECTED: dict[str, str] = {
     "/status/403": "blocked",
     "/status/429": "blocked",
     "/status/404": "structural",
+    "/status/304": "structural",
     "/status/503": "transient",
     "/flaky": "fetched",
     "/slow": "transient",
@@ -142,6 +143,7 @@ def test_details_name_the_reason(crawl: dict[str, object]) -> None:
     assert "matched nothing" in _result(crawl, "/garbage").detail
     assert "too large" in _result(crawl, "/huge").detail
     assert "redirect loop" in _result(crawl, "/loop").detail
+    assert _result(crawl, "/status/304").detail == "304 Not Modified to a request without validators"
     assert "timeout" in _result(crawl, "/slow").detail
     assert _result(crawl, "/doc.pdf").detail.startswith("PDF cannot be read: ")
     assert "robots.txt" in _result(crawl, "/private/policy").detail

@@ -46,7 +46,7 @@ def test_redirect_loop_through_login_is_blocked() -> None:
 @pytest.mark.parametrize(
     ("status", "urls", "body", "outcome"),
     [
-        (304, [], b"", "not_modified"),
+        (304, [], b"", "structural"),  # no validators were sent: not a sign of "unchanged"
         (999, [], b"", "blocked"),
         (200, ["https://www.linkedin.com/uas/login?session_redirect=x"], read_page("login.html"), "blocked"),
         (200, [], read_page("captcha.html"), "blocked"),
@@ -61,6 +61,11 @@ def test_responses(status: int, urls: list[str], body: bytes, outcome: str) -> N
     verdict = classify_response(TARGET, status, urls or [TARGET.url], HTML, body, RULES)
     assert verdict.outcome == outcome, verdict.detail
     assert (verdict.text is not None) == (outcome == "fetched")
+
+
+def test_304_means_unchanged_only_to_a_conditional_request() -> None:
+    verdict = classify_response(TARGET, 304, [TARGET.url], {}, b"", RULES, conditional=True)
+    assert verdict.outcome == "not_modified"
 
 
 def test_short_text_is_structural() -> None:

@@ -44,6 +44,13 @@ def test_unchanged_check_adds_one_row_and_no_body(db_url: str) -> None:
     assert _counts(store) == (3, 1, 1, len(page))
 
 
+def test_not_modified_without_a_stored_version_is_structural(db_url: str) -> None:
+    store = Store(db_url)
+    assert _record(store, Fetch("not_modified")) == "structural"
+    with store.session() as s:
+        assert "no version is stored yet" in s.scalars(select(Check)).one().detail
+
+
 def test_changed_text_makes_a_version_linked_to_the_previous(db_url: str) -> None:
     store = Store(db_url)
     _record(store, Fetch("fetched", "Old text.", b"<p>Old text.</p>"))
