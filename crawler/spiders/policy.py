@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from twisted.python.failure import Failure
 from crawler.browser import BLOCKED_META, BROWSER_META, after_browser, retry_in_browser
 from crawler.egress import fetchable
 from crawler.items import FETCHED, NOT_MODIFIED, STRUCTURAL, TRANSIENT, FetchResult
+from crawler.middlewares import RATE_LIMIT_META
 from crawler.outcomes import BlockRules, Verdict, classify_failure, classify_response
 from crawler.targets import Target
 
@@ -153,6 +155,8 @@ class PolicySpider(scrapy.Spider):
         if retry_in_browser(dict(meta), verdict, response.status, self.browser_retry):
             yield self._in_browser(meta, verdict)
             return
+        if meta.get(RATE_LIMIT_META):
+            verdict = replace(verdict, detail=f"{verdict.detail}; {meta[RATE_LIMIT_META]}")
         prev_etag, prev_lm = self.validators.get(target.id, (None, None))
         keep_body = verdict.outcome in (FETCHED, STRUCTURAL)
         yield self._result(

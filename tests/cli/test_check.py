@@ -16,16 +16,17 @@ from store.models import Change, Check, Snapshot, Version
 from tests.httpserver import LINKEDIN_PAGES, PolicyTestServer
 
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "DOWNLOAD_TIMEOUT=2",
-        "-s", "RETRY_TIMES=1", "-s", "POLICYWATCH_RETRY_BACKOFF_BASE=0.05"]
+        "-s", "RETRY_TIMES=1", "-s", "POLICYWATCH_RETRY_BACKOFF_BASE=0.05",
+        "-s", "POLICYWATCH_RETRY_AFTER_MAX=5"]
 
 #: Failure routes of tests/httpserver.py and the outcome each must record.
 FAILURES = {
-    "/status/999": "blocked", "/status/403": "blocked", "/status/429": "blocked",
+    "/status/999": "blocked", "/status/403": "blocked", "/status/429": "transient",
     "/to-authwall": "blocked", "/wall": "blocked", "/captcha": "blocked",
     "/status/503": "transient", "/slow": "transient", "/reset": "transient",
     "/loop": "transient", "/truncated": "structural", "/garbage": "structural",
-    "/huge": "structural", "/doc.pdf": "structural", "/status/304": "structural",
-    "/private/policy": "robots_disallowed",
+    "/huge": "structural", "/gzip-bomb": "structural", "/doc.pdf": "structural",
+    "/status/304": "structural", "/private/policy": "robots_disallowed",
 }
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from scrapy.exceptions import CannotResolveHostError, DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
 from twisted.internet.error import DNSLookupError
 
 from crawler import settings as crawler_settings
 from crawler.errors import RobotsDisallowed
+from crawler.middlewares import retry_after_seconds
 from crawler.outcomes import BlockRules, classify_failure, classify_response, looks_truncated
 from crawler.run import make_settings
 from crawler.targets import Target
@@ -36,6 +39,29 @@ def test_failures(exc: Exception, outcome: str, words: str) -> None:
     verdict = classify_failure(exc, ["https://example.com/doc"], RULES, 10 * 1024 * 1024)
     assert verdict.outcome == outcome
     assert words in verdict.detail
+
+
+def test_gzip_bomb_is_structural() -> None:
+    exc = IgnoreRequest("Ignored response <200 https://example.com/doc> because its body (13000 B compressed, "
+                        "10485800 B decompressed so far) exceeded DOWNLOAD_MAXSIZE (10485760 B) during "
+                        "decompression.")
+    verdict = classify_failure(exc, ["https://example.com/doc"], RULES, 10 * 1024 * 1024)
+    assert verdict.outcome == "structural"
+    assert verdict.detail == "page too large: over the download size cap (10 MB) once decompressed (Content-Encoding)"
+
+
+@pytest.mark.parametrize(("value", "seconds"), [
+    ("120", 120.0), (b"7", 7.0), ("Tue, 01 Dec 2026 08:00:30 GMT", 30.0),
+    ("Tue, 01 Dec 2026 07:00:00 GMT", 0.0), ("soon", None), (None, None),
+])
+def test_retry_after(value: str | bytes | None, seconds: float | None) -> None:
+    now = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    assert retry_after_seconds(value, now) == seconds
+
+
+def test_429_is_rate_limiting_not_a_block() -> None:
+    verdict = classify_response(TARGET, 429, [TARGET.url], {"retry-after": "30"}, b"", RULES)
+    assert (verdict.outcome, verdict.detail) == ("transient", "HTTP 429 Too Many Requests (rate limited, Retry-After: 30)")
 
 
 def test_redirect_loop_through_login_is_blocked() -> None:
