@@ -188,7 +188,7 @@ def test_conditional_requests(crawl: dict[str, object], server: PolicyTestServer
     assert (etag_result.outcome, etag_result.status) == ("not_modified", 304)
     assert etag_result.etag == server.validators("/cond/etag")[0]
     assert server.requests("/cond/etag")[0].headers.get("If-None-Match") == server.validators("/cond/etag")[0]
-    assert _result(crawl, "/cond/date").outcome == "not_modified"
+    assert _result(crawl, "/cond/date").outcome == "not_modified", _result(crawl, "/cond/date").detail
     assert "If-Modified-Since" in server.requests("/cond/date")[0].headers
     assert _result(crawl, "/cond/stale").outcome == "fetched"
 
@@ -227,5 +227,6 @@ def test_failing_sink_does_not_stop_the_crawl(server: PolicyTestServer) -> None:
 
 
 def test_proxy_is_used(crawl: dict[str, object], server: PolicyTestServer) -> None:
-    assert crawl["results"]["test/via-proxy"].outcome == "fetched"  # type: ignore[index]
+    result = crawl["results"]["test/via-proxy"]  # type: ignore[index]
+    assert result.outcome == "fetched", result.detail
     assert any(r.path == "http://127.0.0.2:9/policy" for r in server.requests("/policy"))
