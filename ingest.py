@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 import alerts
 import changes
+import config
 from alerts import config as alerts_config
 from store import Store
 from store.models import Change, Document, Version
@@ -49,10 +50,12 @@ class CheckLine:
 class Recorder:
     """The crawler's sink: records each FetchResult as it arrives."""
 
-    def __init__(self, store: Store, targets: Sequence[DocumentSpec]) -> None:
+    def __init__(self, store: Store, targets: Sequence[DocumentSpec],
+                 shrink_hold: float | None = None) -> None:
         # Every recording enqueues alerts; a bad [alerts] config would make each one fail, so
         # say so now (AlertConfigError names the key) rather than after a whole crawl.
         alerts_config.current()
+        self.shrink_hold = float(config.get("shrink_hold")) if shrink_hold is None else shrink_hold
         self.store = store
         self.lines: list[CheckLine] = []
         with store.session() as s:
@@ -62,7 +65,7 @@ class Recorder:
         with self.store.session() as s:
             doc = s.get(Document, self._doc_ids[fetch.target_id])
             assert doc is not None
-            rec = record_check(s, doc, fetch)
+            rec = record_check(s, doc, fetch, self.shrink_hold)
             line = CheckLine(doc.slug, rec.check.outcome, rec.check.detail, rec.check.duration_ms,
                              rec.check.version_id)
             change = self._classify(s, rec)

@@ -49,6 +49,10 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
             "Public base URL of `policywatch serve`, used for links in alerts."),
     Setting("incident_after", lambda: 3,
             "Failed checks in a row that open a 'monitoring broken' incident.", int),
+    Setting("shrink_hold", lambda: 0.3,
+            "Fraction of a document's text that may disappear in one fetch; a text that lost more "
+            "is held (structural, no version, no alert) until the next fetch confirms it. 0: off.",
+            float),
     Setting("log_format", lambda: "text", "Log line format: text or json."),
     Setting("token", lambda: None,
             "Token `policywatch serve` requires on every request (needed off loopback)."),

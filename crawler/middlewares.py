@@ -5,16 +5,19 @@
   says whether robots.txt applies (``meta["dont_obey_robotstxt"]``, set by the spider
   from the target's declared ``robots`` policy).
 - :class:`BackoffRetryMiddleware` is Scrapy's RetryMiddleware with an exponential
-  delay before each retry.
+  delay before each retry, which also retries a 429 (rate limited) after its Retry-After,
+  up to a cap (Scrapy's own neither retries a 429 here nor reads Retry-After).
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.http import Request
+from scrapy.http import Request, Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import load_object
@@ -30,6 +33,26 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 RETRY_DELAY_META = "policywatch_retry_delay"
+#: Request meta: why a 429 was not retried (read by the spider into the check's detail).
+RATE_LIMIT_META = "policywatch_rate_limit"
+TOO_MANY_REQUESTS = 429
+
+
+def retry_after_seconds(value: str | bytes | None, now: datetime | None = None) -> float | None:
+    """Seconds a ``Retry-After`` header asks to wait (delta-seconds or an HTTP date), or None
+    when it is missing or unreadable. A date in the past is 0."""
+    if value is None:
+        return None
+    text = (value.decode("latin-1") if isinstance(value, bytes) else value).strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class RobotsPolicyMiddleware:
@@ -88,12 +111,34 @@ class RobotsPolicyMiddleware:
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
-    """Retry transient failures after ``base * 2**(n-1)`` seconds (capped)."""
+    """Retry transient failures after ``base * 2**(n-1)`` seconds (capped).
+
+    A 429 is retried too (``RETRY_TIMES`` bounds it like any retry), after at least the wait its
+    Retry-After asks for. A wait over ``POLICYWATCH_RETRY_AFTER_MAX`` is not waited for: the 429
+    goes to the spider with the reason in ``meta["policywatch_rate_limit"]``, and the check
+    ends ``transient``.
+    """
 
     def __init__(self, settings: Any) -> None:
         super().__init__(settings)
         self.backoff_base = settings.getfloat("POLICYWATCH_RETRY_BACKOFF_BASE", 2.0)
         self.backoff_max = settings.getfloat("POLICYWATCH_RETRY_BACKOFF_MAX", 60.0)
+        self.retry_after_max = settings.getfloat("POLICYWATCH_RETRY_AFTER_MAX", 120.0)
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
+        if response.status != TOO_MANY_REQUESTS or request.meta.get("dont_retry", False):
+            return super().process_response(request, response)
+        wait = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if wait is not None and wait > self.retry_after_max:
+            request.meta[RATE_LIMIT_META] = (f"not retried: Retry-After {wait:.0f} s is over the "
+                                             f"{self.retry_after_max:.0f} s cap")
+            return response
+        retry = self._retry(request, "429 Too Many Requests")
+        if retry is None:
+            return response
+        if wait is not None:
+            retry.meta[RETRY_DELAY_META] = max(wait, retry.meta.get(RETRY_DELAY_META, 0.0))
+        return retry
 
     def _retry(self, request: Request, reason: Any) -> Request | None:
         retry = super()._retry(request, reason)

@@ -134,17 +134,26 @@ def classify_response(
     headers: dict[str, str],
     body: bytes,
     rules: BlockRules,
+    conditional: bool = False,
 ) -> Verdict:
-    """Decide the outcome of a response (after redirects and retries)."""
+    """Decide the outcome of a response (after redirects and retries).
+
+    ``conditional`` says whether the request sent validators (If-None-Match or
+    If-Modified-Since): only then does a 304 mean the document is unchanged.
+    """
     if status == 304:
+        if not conditional:
+            return Verdict(STRUCTURAL, "304 Not Modified to a request without validators")
         return Verdict(NOT_MODIFIED, "HTTP 304 Not Modified")
     wall = login_redirect(urls, rules)
     if wall:
         return Verdict(BLOCKED, f"redirected to a login or auth wall: {wall}")
-    if status in rules.statuses:
+    if status == 429:  # rate limited: slow down and come back, not a block
         retry_after = headers.get("retry-after")
-        suffix = f" (Retry-After: {retry_after})" if retry_after else ""
-        return Verdict(BLOCKED, status_text(status) + suffix)
+        suffix = f", Retry-After: {retry_after}" if retry_after else ""
+        return Verdict(TRANSIENT, f"{status_text(status)} (rate limited{suffix})")
+    if status in rules.statuses:
+        return Verdict(BLOCKED, status_text(status))
     if status >= 500 or status == 408:
         return Verdict(TRANSIENT, status_text(status))
     if not 200 <= status < 300:
@@ -188,12 +197,26 @@ def classify_pdf(target: Target, status: int, body: bytes) -> Verdict:
                    PDF_EXTRACTOR_VERSION)
 
 
+def _mb(maxsize: int) -> str:
+    return f" ({maxsize // (1024 * 1024)} MB)" if maxsize else ""
+
+
+def _decompressed_too_large(exc: IgnoreRequest) -> bool:
+    """Scrapy's HttpCompressionMiddleware ignores a response whose body unpacks past
+    DOWNLOAD_MAXSIZE (a gzip bomb); it says so only in its message and the exception's cause."""
+    return (type(exc.__cause__).__name__ == "_DecompressionMaxSizeExceeded"
+            or "during decompression" in str(exc))
+
+
 def classify_failure(exc: BaseException, urls: Sequence[str], rules: BlockRules, maxsize: int = 0) -> Verdict:
     """Decide the outcome of a request that produced no usable response."""
     if isinstance(exc, RobotsDisallowed):
         return Verdict(ROBOTS_DISALLOWED, str(exc))
     if isinstance(exc, (RobotsUnavailable, BrowserError)):
         return Verdict(TRANSIENT, str(exc))
+    if isinstance(exc, IgnoreRequest) and _decompressed_too_large(exc):
+        return Verdict(STRUCTURAL, f"page too large: over the download size cap{_mb(maxsize)} once "
+                                   "decompressed (Content-Encoding)")
     if isinstance(exc, IgnoreRequest):
         wall = login_redirect(urls, rules)
         if wall:
@@ -203,8 +226,7 @@ def classify_failure(exc: BaseException, urls: Sequence[str], rules: BlockRules,
         return Verdict(TRANSIENT, f"request ignored: {exc}")
     if isinstance(exc, DownloadCancelledError) and (not str(exc) or "max size" in str(exc)):
         # Scrapy cancels a download only for DOWNLOAD_MAXSIZE (announced or streamed).
-        cap = f" ({maxsize // (1024 * 1024)} MB)" if maxsize else ""
-        return Verdict(STRUCTURAL, f"page too large: over the download size cap{cap}")
+        return Verdict(STRUCTURAL, f"page too large: over the download size cap{_mb(maxsize)}")
     if isinstance(exc, (DownloadTimeoutError, txerror.TimeoutError, TimeoutError)):
         return Verdict(TRANSIENT, f"timeout: {exc}")
     if isinstance(exc, (CannotResolveHostError, txerror.DNSLookupError)):

@@ -33,10 +33,12 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
 RETRY_ENABLED = True
 RETRY_TIMES = 3
-# Transient server errors only: 429/403/999 are blocks and are not retried.
+# Transient server errors; 403/999 are blocks and are not retried. A 429 (rate limited) is
+# retried by BackoffRetryMiddleware after its Retry-After, up to POLICYWATCH_RETRY_AFTER_MAX.
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
 POLICYWATCH_RETRY_BACKOFF_BASE = 2.0
 POLICYWATCH_RETRY_BACKOFF_MAX = 60.0
+POLICYWATCH_RETRY_AFTER_MAX = 120.0
 HTTPERROR_ALLOW_ALL = True  # the spider classifies every status itself
 
 # --- Components -------------------------------------------------------------------------
@@ -77,7 +79,7 @@ LOG_LEVEL = "INFO"
 
 # --- PolicyWatch ----------------------------------------------------------------------
 POLICYWATCH_SINK = None
-POLICYWATCH_BLOCK_STATUSES = [999, 401, 403, 429]
+POLICYWATCH_BLOCK_STATUSES = [999, 401, 403]
 POLICYWATCH_BLOCK_URL_PATTERNS = [
     r"/authwall\b",
     r"/uas/login",
@@ -131,6 +133,8 @@ POLICYWATCH_HELP = {
     "the content selector fails or the text is too short.",
     "POLICYWATCH_RETRY_BACKOFF_BASE": "Seconds before the first retry of a transient failure; doubled per retry.",
     "POLICYWATCH_RETRY_BACKOFF_MAX": "Upper bound of the retry back-off, in seconds.",
+    "POLICYWATCH_RETRY_AFTER_MAX": "Longest Retry-After of a 429 (rate limited) that is waited for before "
+    "retrying, in seconds; a longer one ends the check 'transient', the wait in its detail.",
     "POLICYWATCH_REQUIRE_HTML_END": "Treat an HTML page without </html> as truncated (structural).",
     "POLICYWATCH_BROWSER_RETRY": "Fetch a document once more in the browser when the plain fetch is blocked "
     "(not for 429); off: report 'blocked'.",

@@ -122,6 +122,8 @@ class Check(Base):
     http_status: Mapped[int | None]
     detail: Mapped[str] = mapped_column(Text, default="")
     body_sha256: Mapped[str | None] = mapped_column(String(64))
+    text_sha256: Mapped[str | None] = mapped_column(String(64))
+    """Hash of the extracted text, when the fetch had one (also for a text held as suspect)."""
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
     version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))

@@ -109,8 +109,13 @@ def snapshot_body(snapshot: Snapshot) -> bytes:
     return zlib.decompress(snapshot.body)
 
 
-def record_check(session: Session, doc: Document, fetch: Fetch) -> Recorded:
-    """Record one fetch of ``doc``. Only a fetched text unlike the last version makes a version."""
+def record_check(session: Session, doc: Document, fetch: Fetch, shrink_hold: float = 0.0) -> Recorded:
+    """Record one fetch of ``doc``. Only a fetched text unlike the last version makes a version.
+
+    A text that lost more than ``shrink_hold`` (a fraction; 0: never) of the last version's
+    characters is held: the check is ``structural`` and no version is made, until the next
+    fetch returns the same text (see :func:`_held`).
+    """
     check = Check(
         document_id=doc.id, started_at=fetch.started_at, duration_ms=fetch.duration_ms,
         http_status=fetch.status, detail=fetch.detail or "", etag=fetch.etag,
@@ -121,25 +126,33 @@ def record_check(session: Session, doc: Document, fetch: Fetch) -> Recorded:
     session.add(check)
     recorded = Recorded(check=check)
     if fetch.outcome == "not_modified":
-        check.outcome = "unchanged"
+        previous = latest_version(session, doc.id)
+        if previous is None:  # nothing to be unchanged from: the server's 304 cannot be right
+            check.outcome = "structural"
+            check.detail = f"{fetch.detail or 'HTTP 304 Not Modified'}, but no version is stored yet"
+        else:
+            check.outcome, check.version_id = "unchanged", previous.id
     elif fetch.outcome == "fetched":
         if not fetch.text or fetch.body is None:
             check.outcome, check.detail = "structural", fetch.detail or "empty text"
         else:
-            recorded = _record_text(session, doc, fetch, check)
+            recorded = _record_text(session, doc, fetch, check, shrink_hold)
     elif fetch.outcome not in FAILURES:
         check.outcome, check.detail = "structural", f"unknown outcome {fetch.outcome!r}"
     session.flush()
     return recorded
 
 
-def _record_text(session: Session, doc: Document, fetch: Fetch, check: Check) -> Recorded:
+def _record_text(session: Session, doc: Document, fetch: Fetch, check: Check,
+                 shrink_hold: float) -> Recorded:
     assert fetch.text is not None and fetch.body is not None
     previous = latest_version(session, doc.id)
-    digest = sha256(fetch.text)
+    digest = check.text_sha256 = sha256(fetch.text)
     if previous is not None and previous.text_sha256 == digest:
         check.outcome = "unchanged"
         check.version_id = previous.id
+        return Recorded(check=check)
+    if previous is not None and _held(session, check, previous, fetch.text, shrink_hold):
         return Recorded(check=check)
     snap = _snapshot(doc, fetch, fetch.body)
     session.add(snap)
@@ -153,6 +166,29 @@ def _record_text(session: Session, doc: Document, fetch: Fetch, check: Check) ->
     session.flush()
     check.outcome, check.version_id = "new_version", version.id
     return Recorded(check=check, version=version, previous=previous)
+
+
+def _held(session: Session, check: Check, previous: Version, text: str, shrink_hold: float) -> bool:
+    """Whether a text much shorter than the last version is held rather than made a version.
+
+    A page cut short (a truncated response, a half-rendered page) must not become a version and
+    alert as if the policy lost half its text. Such a text is recorded ``structural`` with the
+    numbers; when the next check of the document returns the very same text, it is confirmed
+    and becomes a version as usual.
+    """
+    old, new = len(previous.text), len(text)
+    if shrink_hold <= 0 or new >= old * (1 - shrink_hold):
+        return False
+    session.flush()  # gives this check its id: the check before it is the one to compare
+    before = session.scalars(
+        select(Check).where(Check.document_id == check.document_id, Check.id < check.id)
+        .order_by(Check.id.desc()).limit(1)).first()
+    shrank = f"text shrank from {old} to {new} characters"
+    if before is not None and before.outcome == "structural" and before.text_sha256 == check.text_sha256:
+        check.detail = f"{check.detail}; {shrank}, confirmed by a second fetch"
+        return False
+    check.outcome, check.detail = "structural", f"{shrank}; held for confirmation"
+    return True
 
 
 def add_technical_version(

@@ -19,6 +19,7 @@ Built-in failure routes are listed in :data:`FAILURE_ROUTES`. A pytest fixture,
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import socket
 import struct
@@ -55,8 +56,11 @@ FAILURE_ROUTES: dict[str, str] = {
     "/status/999": "HTTP 999, LinkedIn's crawler block [blocked]",
     "/status/401": "HTTP 401 [blocked]",
     "/status/403": "HTTP 403 [blocked]",
-    "/status/429": "HTTP 429 with Retry-After [blocked]",
+    "/status/429": "HTTP 429 with Retry-After: 120, over the tests' cap [transient, not retried]",
+    "/rate-limited": "HTTP 429 with Retry-After: 1 on the first request, then the policy page [fetched]",
+    "/gzip-bomb": "~12 KB of gzip unpacking to 11 MB, past DOWNLOAD_MAXSIZE [structural: too large]",
     "/status/404": "HTTP 404 [structural]",
+    "/status/304": "HTTP 304 to every request, even one without validators [structural]",
     "/status/503": "HTTP 503 every time [transient]",
     "/flaky": "HTTP 500 on the first request, then the policy page [fetched]",
     "/slow": "sleeps `slow_seconds` before answering [transient: timeout]",
@@ -102,6 +106,8 @@ class RecordedRequest:
     headers: dict[str, str]
     client: str = ""
     """The address the request came from (``127.0.0.2`` through tests.forwardproxy)."""
+    at: float = field(default_factory=time.monotonic)
+    """When it arrived (``time.monotonic()``)."""
 
 
 Handler = Callable[["RecordedRequest", int], Reply]
@@ -245,7 +251,10 @@ class PolicyTestServer:
 
         for code in (999, 401, 403, 404, 503):
             self.route(f"/status/{code}", fixed(Reply(code, b"<html><body>status</body></html>", html)))
+        self.route("/status/304", fixed(Reply(304, b"", {"ETag": '"always"'})))
         self.route("/status/429", fixed(Reply(429, b"Too many requests", {"Retry-After": "120"})))
+        self.route("/rate-limited", lambda request, hit: Reply(429, b"Slow down", {"Retry-After": "1"})
+                   if hit == 1 else Reply(200, policy, html))
         self.route("/flaky", lambda request, hit: Reply(500, b"oops", html) if hit == 1 else Reply(200, policy, html))
         self.route("/slow", lambda request, hit: Reply(200, policy, html, delay=self.slow_seconds))
         self.route("/reset", fixed(Reply(action="reset")))
@@ -262,6 +271,7 @@ class PolicyTestServer:
         huge = b"<html><body><main>" + b"x" * (11 * 1024 * 1024) + b"</main></body></html>"
         self.set("/huge", huge, conditional=False)
         self.route("/huge-streamed", fixed(Reply(200, huge, html, action="stream")))
+        self.route("/gzip-bomb", fixed(Reply(200, gzip.compress(huge, 9), {**html, "Content-Encoding": "gzip"})))
         self.set("/charset/latin1-as-utf8", _charset_page(CHARSET_SAMPLE.replace("“", '"').replace("”", '"')
                                                           .replace("–", "-"), "latin-1"), conditional=False)
         self.set("/charset/utf8-as-latin1", _charset_page(CHARSET_SAMPLE, "utf-8"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from twisted.python.failure import Failure
 from crawler.browser import BLOCKED_META, BROWSER_META, after_browser, retry_in_browser
 from crawler.egress import fetchable
 from crawler.items import FETCHED, NOT_MODIFIED, STRUCTURAL, TRANSIENT, FetchResult
+from crawler.middlewares import RATE_LIMIT_META
 from crawler.outcomes import BlockRules, Verdict, classify_failure, classify_response
 from crawler.targets import Target
 
@@ -35,6 +37,15 @@ def _headers(response: Response) -> dict[str, str]:
         key = name.decode("latin-1").lower()
         out[key] = ", ".join(v.decode("latin-1") for v in values)
     return out
+
+
+def _sent_validators(response: Response) -> bool:
+    """Whether the request behind ``response`` was conditional (a browser fetch sends its own
+    headers, never ours, so it never is)."""
+    request = response.request
+    if request is None or request.meta.get(BROWSER_META):
+        return False
+    return any(request.headers.get(name) for name in (b"If-None-Match", b"If-Modified-Since"))
 
 
 class PolicySpider(scrapy.Spider):
@@ -136,13 +147,16 @@ class PolicySpider(scrapy.Spider):
         urls = [*meta.get("redirect_urls", []), response.url]
         headers = _headers(response)
         try:
-            verdict = classify_response(target, response.status, urls, headers, response.body, self.rules)
+            verdict = classify_response(target, response.status, urls, headers, response.body, self.rules,
+                                        conditional=_sent_validators(response))
         except Exception as exc:  # never let one page stop the run
             logger.exception("classifying %s failed", target.id)
             verdict = Verdict(STRUCTURAL, f"classification failed: {type(exc).__name__}: {exc}")
         if retry_in_browser(dict(meta), verdict, response.status, self.browser_retry):
             yield self._in_browser(meta, verdict)
             return
+        if meta.get(RATE_LIMIT_META):
+            verdict = replace(verdict, detail=f"{verdict.detail}; {meta[RATE_LIMIT_META]}")
         prev_etag, prev_lm = self.validators.get(target.id, (None, None))
         keep_body = verdict.outcome in (FETCHED, STRUCTURAL)
         yield self._result(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,19 +13,21 @@ import pytest
 from sqlalchemy import func, select
 
 from store import Store
-from store.models import Change, Check, Snapshot, Version
+from store.models import Alert, Change, Check, Snapshot, Version
 from tests.httpserver import LINKEDIN_PAGES, PolicyTestServer
 
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "DOWNLOAD_TIMEOUT=2",
-        "-s", "RETRY_TIMES=1", "-s", "POLICYWATCH_RETRY_BACKOFF_BASE=0.05"]
+        "-s", "RETRY_TIMES=1", "-s", "POLICYWATCH_RETRY_BACKOFF_BASE=0.05",
+        "-s", "POLICYWATCH_RETRY_AFTER_MAX=5"]
 
 #: Failure routes of tests/httpserver.py and the outcome each must record.
 FAILURES = {
-    "/status/999": "blocked", "/status/403": "blocked", "/status/429": "blocked",
+    "/status/999": "blocked", "/status/403": "blocked", "/status/429": "transient",
     "/to-authwall": "blocked", "/wall": "blocked", "/captcha": "blocked",
     "/status/503": "transient", "/slow": "transient", "/reset": "transient",
     "/loop": "transient", "/truncated": "structural", "/garbage": "structural",
-    "/huge": "structural", "/doc.pdf": "structural", "/private/policy": "robots_disallowed",
+    "/huge": "structural", "/gzip-bomb": "structural", "/doc.pdf": "structural",
+    "/status/304": "structural", "/private/policy": "robots_disallowed",
 }
 
 
@@ -48,7 +51,7 @@ def counts(db_url: str) -> dict[str, int]:
     with store.session() as s:
         out = {name: s.scalar(select(func.count()).select_from(model)) or 0
                for name, model in [("checks", Check), ("snapshots", Snapshot),
-                                   ("versions", Version), ("changes", Change)]}
+                                   ("versions", Version), ("changes", Change), ("alerts", Alert)]}
         out["body_bytes"] = s.scalar(select(func.coalesce(func.sum(Snapshot.body_size), 0))) or 0
     store.dispose()
     return out
@@ -75,7 +78,7 @@ def test_failures_record_their_outcome_and_no_version(
         assert line["outcome"] == outcome, (path, line)
         assert line["detail"], f"{path}: a failure must say why"
     assert counts(db_url) | {"body_bytes": 0} == {
-        "checks": len(routes), "snapshots": 1, "versions": 1, "changes": 0, "body_bytes": 0}
+        "checks": len(routes), "snapshots": 1, "versions": 1, "changes": 0, "alerts": 0, "body_bytes": 0}
 
 
 def test_second_check_with_nothing_changed_adds_no_body_and_no_version(
@@ -131,3 +134,47 @@ def test_a_bad_alerts_config_stops_check_before_crawling(
     assert "alerts.channels.ops.webhok_url" in done.stderr
     assert server.hits("/legal/privacy-policy") == 0
     assert counts(sqlite_url)["checks"] == 0
+
+
+def _policy_page(paragraphs: int) -> bytes:
+    """A policy page whose text is ``paragraphs`` paragraphs long; the later ones say material things."""
+    said = ["We use your personal data to provide and improve our services.",
+            "We may use your personal data to train artificial intelligence models.",
+            "You can opt out of this use in your settings at any time.",
+            "If you live in the European Union, you may object to this processing."]
+    body = "".join(f"<p>Section {i}. {said[i % len(said)]} This paragraph {i} explains it further "
+                   "for members and visitors alike.</p>" for i in range(paragraphs))
+    return (f'<!DOCTYPE html><html><head><title>Privacy Policy</title></head><body>'
+            f'<main id="component-container"><h1>Privacy Policy</h1>{body}</main></body></html>'
+            ).encode("utf-8")
+
+
+def test_a_text_that_shrinks_a_lot_is_held_until_a_second_fetch_confirms_it(
+        server: PolicyTestServer, tmp_path: Path, sqlite_url: str) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[alerts.channels.hook]\nkind = "webhook"\nurl = "http://127.0.0.1:9/hook"\n'
+                      'secret = "s3cret"\nmin_severity = "low"\n')
+    env = {"POLICYWATCH_CONFIG": str(config)}
+    server.set("/pp", _policy_page(40))
+    targets = write_targets(tmp_path / "t.toml", server, {"pp": "/pp"})
+    assert policywatch("check", "--db", sqlite_url, "--targets", str(targets), *FAST, env=env).returncode == 0
+
+    server.set("/pp", _policy_page(16))  # the page now stops after 16 of its 40 paragraphs
+    held = policywatch("check", "--db", sqlite_url, "--targets", str(targets), "--format", "json",
+                       *FAST, env=env)
+    assert held.returncode == 1, held.stderr  # shows up as a failed check
+    [line] = json.loads(held.stdout)
+    assert line["outcome"] == "structural"
+    assert re.fullmatch(r"text shrank from \d+ to \d+ characters; held for confirmation", line["detail"])
+    assert counts(sqlite_url) | {"body_bytes": 0} == {
+        "checks": 2, "snapshots": 1, "versions": 1, "changes": 0, "alerts": 0, "body_bytes": 0}
+
+    confirmed = policywatch("check", "--db", sqlite_url, "--targets", str(targets), "--format", "json",
+                            *FAST, env=env)
+    assert confirmed.returncode == 0, confirmed.stderr
+    [line] = json.loads(confirmed.stdout)
+    assert line["outcome"] == "new_version"
+    assert "confirmed by a second fetch" in line["detail"]
+    after = counts(sqlite_url)
+    assert (after["versions"], after["changes"]) == (2, 1)
+    assert after["alerts"] >= 1  # the confirmed change alerts as usual

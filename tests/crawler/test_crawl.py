@@ -24,8 +24,10 @@ EXPECTED: dict[str, str] = {
     "/status/999": "blocked",
     "/status/401": "blocked",
     "/status/403": "blocked",
-    "/status/429": "blocked",
+    "/status/429": "transient",
+    "/rate-limited": "fetched",
     "/status/404": "structural",
+    "/status/304": "structural",
     "/status/503": "transient",
     "/flaky": "fetched",
     "/slow": "transient",
@@ -38,6 +40,7 @@ EXPECTED: dict[str, str] = {
     "/garbage": "structural",
     "/huge": "structural",
     "/huge-streamed": "structural",
+    "/gzip-bomb": "structural",
     "/charset/latin1-as-utf8": "fetched",
     "/charset/utf8-as-latin1": "fetched",
     "/charset/missing": "fetched",
@@ -137,11 +140,16 @@ def test_normal_page_text(crawl: dict[str, object]) -> None:
 
 def test_details_name_the_reason(crawl: dict[str, object]) -> None:
     assert _result(crawl, "/status/999").detail == "HTTP 999 (LinkedIn crawler block)"
-    assert "Retry-After: 120" in _result(crawl, "/status/429").detail
+    assert _result(crawl, "/status/429").detail == (
+        "HTTP 429 Too Many Requests (rate limited, Retry-After: 120); "
+        "not retried: Retry-After 120 s is over the 5 s cap")
+    assert "too large" in _result(crawl, "/gzip-bomb").detail
+    assert "decompressed" in _result(crawl, "/gzip-bomb").detail
     assert "/authwall" in _result(crawl, "/to-authwall").detail
     assert "matched nothing" in _result(crawl, "/garbage").detail
     assert "too large" in _result(crawl, "/huge").detail
     assert "redirect loop" in _result(crawl, "/loop").detail
+    assert _result(crawl, "/status/304").detail == "304 Not Modified to a request without validators"
     assert "timeout" in _result(crawl, "/slow").detail
     assert _result(crawl, "/doc.pdf").detail.startswith("PDF cannot be read: ")
     assert "robots.txt" in _result(crawl, "/private/policy").detail
@@ -156,15 +164,23 @@ def test_charsets_decode_right(crawl: dict[str, object], route: str) -> None:
 
 
 def test_retries_only_transient(crawl: dict[str, object], server: PolicyTestServer) -> None:
-    routes = ("/flaky", "/status/503", "/status/999", "/status/403", "/status/429", "/wall")
+    routes = ("/flaky", "/status/503", "/status/999", "/status/403", "/status/429", "/wall",
+              "/rate-limited")
     hits = {route: server.hits(route) for route in routes}
-    # /flaky: 500 then 200; blocks are never retried.
+    # /flaky: 500 then 200; /rate-limited: 429 then 200; blocks are never retried, nor a 429
+    # whose Retry-After is over the cap.
     assert hits | {"/status/503": None} == {"/flaky": 2, "/status/503": None, "/status/999": 1,
-                                            "/status/403": 1, "/status/429": 1, "/wall": 1}, hits
+                                            "/status/403": 1, "/status/429": 1, "/wall": 1,
+                                            "/rate-limited": 2}, hits
     # /status/503: RETRY_TIMES=1 in tests. The spider's own count says the retry was sent; the
     # server's count can miss it on a loaded machine when the 1 s test timeout fires first.
     assert "(after 1 retry)" in _result(crawl, "/status/503").detail
     assert hits["/status/503"] >= 1
+
+
+def test_a_429_is_retried_after_its_retry_after(crawl: dict[str, object], server: PolicyTestServer) -> None:
+    first, second = server.requests("/rate-limited")
+    assert second.at - first.at >= 0.95  # Retry-After: 1, not the 0.05 s test back-off
 
 
 def test_conditional_requests(crawl: dict[str, object], server: PolicyTestServer) -> None:
@@ -172,7 +188,7 @@ def test_conditional_requests(crawl: dict[str, object], server: PolicyTestServer
     assert (etag_result.outcome, etag_result.status) == ("not_modified", 304)
     assert etag_result.etag == server.validators("/cond/etag")[0]
     assert server.requests("/cond/etag")[0].headers.get("If-None-Match") == server.validators("/cond/etag")[0]
-    assert _result(crawl, "/cond/date").outcome == "not_modified"
+    assert _result(crawl, "/cond/date").outcome == "not_modified", _result(crawl, "/cond/date").detail
     assert "If-Modified-Since" in server.requests("/cond/date")[0].headers
     assert _result(crawl, "/cond/stale").outcome == "fetched"
 
@@ -211,5 +227,6 @@ def test_failing_sink_does_not_stop_the_crawl(server: PolicyTestServer) -> None:
 
 
 def test_proxy_is_used(crawl: dict[str, object], server: PolicyTestServer) -> None:
-    assert crawl["results"]["test/via-proxy"].outcome == "fetched"  # type: ignore[index]
+    result = crawl["results"]["test/via-proxy"]  # type: ignore[index]
+    assert result.outcome == "fetched", result.detail
     assert any(r.path == "http://127.0.0.2:9/policy" for r in server.requests("/policy"))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from scrapy.exceptions import CannotResolveHostError, DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
 from twisted.internet.error import DNSLookupError
 
 from crawler import settings as crawler_settings
 from crawler.errors import RobotsDisallowed
+from crawler.middlewares import retry_after_seconds
 from crawler.outcomes import BlockRules, classify_failure, classify_response, looks_truncated
 from crawler.run import make_settings
 from crawler.targets import Target
@@ -38,6 +41,29 @@ def test_failures(exc: Exception, outcome: str, words: str) -> None:
     assert words in verdict.detail
 
 
+def test_gzip_bomb_is_structural() -> None:
+    exc = IgnoreRequest("Ignored response <200 https://example.com/doc> because its body (13000 B compressed, "
+                        "10485800 B decompressed so far) exceeded DOWNLOAD_MAXSIZE (10485760 B) during "
+                        "decompression.")
+    verdict = classify_failure(exc, ["https://example.com/doc"], RULES, 10 * 1024 * 1024)
+    assert verdict.outcome == "structural"
+    assert verdict.detail == "page too large: over the download size cap (10 MB) once decompressed (Content-Encoding)"
+
+
+@pytest.mark.parametrize(("value", "seconds"), [
+    ("120", 120.0), (b"7", 7.0), ("Tue, 01 Dec 2026 08:00:30 GMT", 30.0),
+    ("Tue, 01 Dec 2026 07:00:00 GMT", 0.0), ("soon", None), (None, None),
+])
+def test_retry_after(value: str | bytes | None, seconds: float | None) -> None:
+    now = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    assert retry_after_seconds(value, now) == seconds
+
+
+def test_429_is_rate_limiting_not_a_block() -> None:
+    verdict = classify_response(TARGET, 429, [TARGET.url], {"retry-after": "30"}, b"", RULES)
+    assert (verdict.outcome, verdict.detail) == ("transient", "HTTP 429 Too Many Requests (rate limited, Retry-After: 30)")
+
+
 def test_redirect_loop_through_login_is_blocked() -> None:
     urls = ["https://example.com/doc", "https://www.linkedin.com/authwall?trk=x", "https://example.com/doc"]
     assert classify_failure(IgnoreRequest("max redirections reached"), urls, RULES).outcome == "blocked"
@@ -46,7 +72,7 @@ def test_redirect_loop_through_login_is_blocked() -> None:
 @pytest.mark.parametrize(
     ("status", "urls", "body", "outcome"),
     [
-        (304, [], b"", "not_modified"),
+        (304, [], b"", "structural"),  # no validators were sent: not a sign of "unchanged"
         (999, [], b"", "blocked"),
         (200, ["https://www.linkedin.com/uas/login?session_redirect=x"], read_page("login.html"), "blocked"),
         (200, [], read_page("captcha.html"), "blocked"),
@@ -61,6 +87,11 @@ def test_responses(status: int, urls: list[str], body: bytes, outcome: str) -> N
     verdict = classify_response(TARGET, status, urls or [TARGET.url], HTML, body, RULES)
     assert verdict.outcome == outcome, verdict.detail
     assert (verdict.text is not None) == (outcome == "fetched")
+
+
+def test_304_means_unchanged_only_to_a_conditional_request() -> None:
+    verdict = classify_response(TARGET, 304, [TARGET.url], {}, b"", RULES, conditional=True)
+    assert verdict.outcome == "not_modified"
 
 
 def test_short_text_is_structural() -> None:

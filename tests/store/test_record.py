@@ -44,6 +44,36 @@ def test_unchanged_check_adds_one_row_and_no_body(db_url: str) -> None:
     assert _counts(store) == (3, 1, 1, len(page))
 
 
+def test_not_modified_without_a_stored_version_is_structural(db_url: str) -> None:
+    store = Store(db_url)
+    assert _record(store, Fetch("not_modified")) == "structural"
+    with store.session() as s:
+        assert "no version is stored yet" in s.scalars(select(Check)).one().detail
+
+
+def test_a_much_shorter_text_is_held_until_the_next_fetch_confirms_it(db_url: str) -> None:
+    store = Store(db_url)
+    hours = iter(range(100))
+
+    def record(text: str, hold: float = 0.3) -> tuple[str, str]:
+        with store.session() as s:
+            doc = sync_documents(s, [Target()])["linkedin/privacy-policy"]
+            fetch = Fetch("fetched", text, text.encode(), detail="HTTP 200 OK",
+                          started_at=T0 + timedelta(hours=next(hours)))
+            check = record_check(s, doc, fetch, hold).check
+            return check.outcome, check.detail
+
+    assert record("A" * 1000)[0] == "new_version"
+    assert record("A" * 800)[0] == "new_version"  # lost 20 %: under the hold
+    assert record("B" * 400) == ("structural", "text shrank from 800 to 400 characters; held for confirmation")
+    assert record("C" * 400)[0] == "structural"  # another short text: not a confirmation
+    assert _counts(store)[2] == 2
+    assert record("C" * 400) == ("new_version", "HTTP 200 OK; text shrank from 800 to 400 characters, "
+                                                "confirmed by a second fetch")
+    assert record("D" * 100, hold=0)[0] == "new_version"  # 0: never held
+    assert _counts(store)[2] == 4
+
+
 def test_changed_text_makes_a_version_linked_to_the_previous(db_url: str) -> None:
     store = Store(db_url)
     _record(store, Fetch("fetched", "Old text.", b"<p>Old text.</p>"))

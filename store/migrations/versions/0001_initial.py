@@ -110,6 +110,7 @@ def upgrade() -> None:
     sa.Column('http_status', sa.Integer(), nullable=True),
     sa.Column('detail', sa.Text(), nullable=False),
     sa.Column('body_sha256', sa.String(length=64), nullable=True),
+    sa.Column('text_sha256', sa.String(length=64), nullable=True),
     sa.Column('etag', sa.Text(), nullable=True),
     sa.Column('last_modified', sa.Text(), nullable=True),
     sa.Column('version_id', sa.Integer(), nullable=True),
