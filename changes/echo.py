@@ -90,7 +90,8 @@ def sentences(text: str) -> tuple[list[str], list[tuple[str, ...]]]:
     spaces (a line without a sentence end runs on into the next): display texts and words."""
     texts: list[str] = []
     words: list[tuple[str, ...]] = []
-    open_text, open_words = "", ()  # a sentence still running at the end of the previous line
+    open_text = ""  # a sentence still running at the end of the previous line, and its words
+    open_words: tuple[str, ...] = ()
     for line in text.split("\n"):
         if not line.strip():
             continue
