@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from changes import compare  # noqa: E402
 from changes.classify import _matches, _section_cues  # noqa: E402
-from changes.echo import _line  # noqa: E402
+from changes.echo import _keys, _line  # noqa: E402
 from changes.rules import load_rules  # noqa: E402
 from changes.text import _norm_cached  # noqa: E402
 
@@ -31,6 +31,7 @@ def cold() -> None:
     _matches.cache_clear()
     _section_cues.cache_clear()
     _line.cache_clear()
+    _keys.cache_clear()
     _norm_cached.cache_clear()
 
 V = ROOT / "fixtures/devset/versions"

@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import re
 from bisect import bisect_right
-from collections import Counter
+from collections import Counter, defaultdict
 from difflib import SequenceMatcher
 
 from changes.text import to_display
@@ -126,6 +126,12 @@ def sentences(text: str) -> tuple[list[str], list[tuple[str, ...]]]:
     return texts, words
 
 
+@functools.lru_cache(maxsize=16384)
+def _keys(ws: tuple[str, ...]) -> frozenset[str]:
+    """The words of a sentence long enough to find candidates by (cached: versions share sentences)."""
+    return frozenset(w for w in ws if len(w) >= MIN_KEY_LETTERS)
+
+
 class SentenceIndex:
     """The sentences of one version, for exact and approximate look-up."""
 
@@ -146,11 +152,10 @@ class SentenceIndex:
     def _index(self) -> dict[str, list[int]]:
         """Word -> sentences holding it, for the words rare enough to find candidates by."""
         if self._postings is None:
-            postings: dict[str, list[int]] = {}
+            postings: defaultdict[str, list[int]] = defaultdict(list)
             for k, ws in enumerate(self.sentences):
-                for w in set(ws):
-                    if len(w) >= MIN_KEY_LETTERS:
-                        postings.setdefault(w, []).append(k)
+                for w in _keys(ws):
+                    postings[w].append(k)
             self._postings = {w: ks for w, ks in postings.items() if len(ks) <= MAX_POSTING}
         return self._postings
 
