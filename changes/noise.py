@@ -132,11 +132,15 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s")
 _ANCHOR_LINK = re.compile(r"\]\(#[^)\s]*\)")
 
 
+def _changed_tokens(h: RawHunk) -> list[str]:
+    """The whitespace-separated tokens of both changed sides, as a reader sees them."""
+    return [t for side in (h.old, h.new) for t in to_display(side.raw).split()]
+
+
 def _numbering(h: RawHunk, noise: NoiseRules) -> bool:
     """Only numbers changed (list items renumbered, page numbers of a contents list), with no unit
     or meaning word beside them: "30 days" -> "90 days" stays material."""
-    changed = [t for side in (h.old, h.new) for t in to_display(side.raw).split()]
-    changed = [t for t in changed if t.strip(".")]  # dot leaders of a contents list
+    changed = [t for t in _changed_tokens(h) if t.strip(".")]  # dot leaders of a contents list
     if not changed or not all(_NUMBER.match(t.strip("*_\\")) for t in changed):
         return False
     def joined(side: Side) -> bool:
@@ -158,7 +162,7 @@ _WEB_ADDRESS = re.compile(r"^[\[(<*_]*(?:https?://\S+|(?:www\.)?[\w-]+(?:\.[\w-]
 def _web_address_only(h: RawHunk) -> bool:
     """Only web addresses changed, shown as themselves (a link's target is already ignored); an
     e-mail address is where to exercise a right, so it stays material."""
-    changed = [t for side in (h.old, h.new) for t in to_display(side.raw).split()]
+    changed = _changed_tokens(h)
     return bool(changed) and all(_WEB_ADDRESS.match(t) for t in changed)
 
 
@@ -249,12 +253,14 @@ def judge_content(h: RawHunk, has_cues: bool, has_direct: bool, noise: NoiseRule
     if h.old.raw and _announcement(h.old.raw, noise) and not _announcement(h.new.raw, noise):
         if h.kind == "removed" or all(_is_date_word(w, noise) for w in words(h.new.raw)) or _placeholder(h.new, noise):
             return False, "update announcement removed"
-    if h.kind in ("added", "removed") and _menu(h.new if h.kind == "added" else h.old, noise):
-        return False, "navigation menu"
-    if h.kind in ("added", "removed") and _contents(h.new if h.kind == "added" else h.old):
-        return False, "table of contents"
-    if h.kind in ("added", "removed") and _cookie_banner(h.new if h.kind == "added" else h.old, noise):
-        return False, "cookie-consent banner"
+    whole = h.new if h.kind == "added" else h.old if h.kind == "removed" else None  # a block added or removed
+    if whole is not None:
+        if _menu(whole, noise):
+            return False, "navigation menu"
+        if _contents(whole):
+            return False, "table of contents"
+        if _cookie_banner(whole, noise):
+            return False, "cookie-consent banner"
     if has_direct:
         return True, ""
     if _typo(h.old, h.new, noise) or _filler_edits(h, noise):
@@ -275,9 +281,9 @@ def judge_content(h: RawHunk, has_cues: bool, has_direct: bool, noise: NoiseRule
         return True, ""
     if _menu_label(h, noise):
         return False, "menu link label"
-    if h.kind == "added" and _truncation(h.new, noise) or h.kind == "removed" and _truncation(h.old, noise):
+    if whole is not None and _truncation(whole, noise):
         return False, "truncated sentence end (extraction glitch)"
-    if h.kind in ("added", "removed") and _label_lines(h.new if h.kind == "added" else h.old, noise):
+    if whole is not None and _label_lines(whole, noise):
         return False, "UI label or navigation text"
     if h.old.blocks and h.new.blocks and all(_nav_menu(b, noise) for b in h.old.blocks + h.new.blocks):
         return False, "navigation menu"
