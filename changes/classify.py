@@ -300,6 +300,23 @@ def _negated(cues: list[Cue], ctx: str, rules: Rules) -> bool:
     return True
 
 
+_NAME_TOKEN = re.compile(r"^[\W_]*[A-Z][\w’'&.-]*[\W_]*$")
+_NAME_GLUE = frozenset({"de", "du", "of", "the", "and", "&", "le", "la", "les"})
+
+
+def _name_swap(h: RawHunk) -> bool:
+    """Whether every edit of a modified unit swaps one name for another ("Alibaba" -> "Qwen",
+    "Le Chat" -> "Vibe", "Twitter" -> "X"). Labels with ``ignore_renames`` take none from it unless
+    the names themselves are strong cues of the label; a renamed controller entity still changes
+    regional scope, so regions keeps it."""
+    if h.kind != "modified":
+        return False
+    pieces = [text.split() for op, text in h.edits if op != 0]
+    return bool(pieces) and all(
+        0 < len(p) <= 4 and _NAME_TOKEN.match(p[0]) and all(_NAME_TOKEN.match(t) or t.lower() in _NAME_GLUE for t in p)
+        for p in pieces)
+
+
 def classify_hunk(h: RawHunk, rules: Rules) -> Classification:
     """Labels, evidence, entities and per-label direction of one hunk."""
     result = Classification()
@@ -308,6 +325,7 @@ def classify_hunk(h: RawHunk, rules: Rules) -> Classification:
     cues = _cues(h, rules)
     cues += _section_cues(h.section, rules)  # cached: the list is never changed
     result.any_direct = any(c.direct and c.weight >= 0.5 for c in cues)
+    swap = _name_swap(h)
     for label in rules.labels:
         mine = [c for c in cues if c.label == label.name]
         anchored: dict[str, float] = {}
@@ -317,6 +335,8 @@ def classify_hunk(h: RawHunk, rules: Rules) -> Classification:
         if label.anchored and not any(c.dist == 0 or c.weight >= label.threshold
                                       for c in mine if c.dist <= label.window):
             continue  # no strong cue near the change and no cue in the changed words
+        if swap and label.ignore_renames and not any(c.dist == 0 and c.weight >= label.threshold for c in mine):
+            continue  # a rename (LABELS.md: a product rename is not ai_training)
         score = sum(anchored.values()) + label.context_factor * sum(
             w for k, w in context.items() if k not in anchored)
         if score < label.threshold:

@@ -93,8 +93,12 @@ def _link_items(block: str) -> list[str] | None:
 
 def _nav_menu(block: str, noise: NoiseRules) -> bool:
     links = _link_items(block)
+    if links and noise.language_link is not None and all(noise.language_link.match(i.strip()) for i in links):
+        return True  # a language switcher ("日本語 (ja-JP)", "Français")
     if links is not None and len(links) >= noise.nav_min_items:
-        return all(len(words(i)) <= 3 for i in links)
+        # a footer row of links may hold a longer item or two (an icon's alt text, a campaign)
+        sizes = [len(words(i)) for i in links]
+        return sum(n <= 3 for n in sizes) >= 0.8 * len(sizes) and max(sizes) <= 10
     items = [i for i in _NAV_SPLIT.split(to_display(block).strip(" *|")) if i.strip()]
     return len(items) >= noise.nav_min_items and all(len(words(i)) <= 3 for i in items)
 
@@ -205,11 +209,14 @@ def _menu_label(h: RawHunk, noise: NoiseRules) -> bool:
     """A line made only of short links (a menu row) changed its text, or was added or removed alone."""
     sides = [x for x in (h.old, h.new) if x.blocks]
     for side in sides:
-        if len(side.blocks) != 1:
+        linked = [b for b in side.blocks if _link_items(b) is not None]
+        heads = [to_display(b).strip(" *_#|") for b in side.blocks if _link_items(b) is None]
+        if len(linked) != 1 or len(heads) > 1 or any(  # a menu row, maybe under its short heading
+                len(words(x)) > 3 or _PERIOD_END.search(x) for x in heads):
             return False
-        if _LIST_ITEM.match(side.blocks[0]):
+        if _LIST_ITEM.match(linked[0]):
             return False  # an item of a list of links is content (a list of product notices)
-        links = _link_items(side.blocks[0])
+        links = _link_items(linked[0])
         longest = 2 * noise.label_line_max_words if links and len(links) == 1 else noise.label_line_max_words
         if not links or any(len(words(x)) > longest for x in links):
             return False

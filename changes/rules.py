@@ -96,6 +96,7 @@ class Label:
     #                                        edit inside "California Privacy Rights" is regional)
     section_ignore: re.Pattern[str] | None = None  # headings matching this give no section cue
     sentence_mask: re.Pattern[str] | None = None   # cues in a sentence (to "." or ";") matching this are ignored
+    ignore_renames: bool = False           # a unit that only swaps names gets no such label
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,7 @@ class NoiseRules:
     language_stopwords: tuple[tuple[str, frozenset[str]], ...] = ()
     language_min_hits: int = 0
     language_margin: float = 1.0
+    language_link: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -186,7 +188,7 @@ def parse_labels(data: dict[str, Any]) -> tuple[Label, ...]:
         where = f"labels.{name}"
         _check_keys(where, table, {"description", "threshold", "context_factor", "contract", "patterns",
                                    "window", "anchored", "mask", "mask_pre", "section", "section_ignore",
-                                   "sentence_mask"},
+                                   "sentence_mask", "ignore_renames"},
                     {"threshold", "patterns"})
         seen: set[str] = set()
         patterns = []
@@ -220,7 +222,8 @@ def parse_labels(data: dict[str, Any]) -> tuple[Label, ...]:
                             _compile(f"{where}.section_ignore", table["section_ignore"], True)
                             if "section_ignore" in table else None,
                             _compile(f"{where}.sentence_mask", table["sentence_mask"], True)
-                            if "sentence_mask" in table else None))
+                            if "sentence_mask" in table else None,
+                            bool(table.get("ignore_renames", False))))
     return tuple(sorted(labels, key=lambda lab: lab.name))
 
 
@@ -272,7 +275,7 @@ def parse_noise(data: dict[str, Any]) -> NoiseRules:
             "label_line_max_words", "nav_min_items", "stub_ratio", "stub_min_chars",
             "truncation_max_words", "month_words", "date_words", "revision_pattern", "number_units",
             "cookie_banner_patterns", "cookie_banner_max_words", "language_stopwords", "language_min_hits",
-            "language_margin"}
+            "language_margin", "language_link_pattern"}
     _check_keys("noise.toml", data, keys, keys)
     ignore = "|".join(f"(?:{p})" for p in data["ignore_patterns"])
     return NoiseRules(
@@ -301,6 +304,7 @@ def parse_noise(data: dict[str, Any]) -> NoiseRules:
                                  for k, v in sorted(data["language_stopwords"].items())),
         language_min_hits=int(data["language_min_hits"]),
         language_margin=float(data["language_margin"]),
+        language_link=_compile("noise.language_link_pattern", data["language_link_pattern"]),
     )
 
 
