@@ -75,6 +75,8 @@ class WaybackServer:
         entry = self.replay[timestamp]
         if entry.get("kind") == "authwall":
             return 302, {"Location": f"{self.base_url}/authwall?trk=public_legal"}, b""
+        if entry.get("kind") == "unavailable":
+            return 503, {"Content-Type": "text/plain"}, b"the archive is busy"
         if entry.get("kind") == "wall":
             return 200, {"Content-Type": "text/html; charset=utf-8"}, (
                 FIXTURES / "pages" / "signup-wall.html").read_bytes()
