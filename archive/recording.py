@@ -54,8 +54,9 @@ def _classify(session: Session, placed: Placed, line: CaptureLine) -> None:
 
 
 def record_text(session: Session, doc: Document, ref: CaptureRef, item: ArchivedText,
-                fetch: Fetch | None = None) -> CaptureLine:
-    """Place an archived text (with its raw fetch, if any) and record the capture."""
+                fetch: Fetch | None = None, detail: str = "") -> CaptureLine:
+    """Place an archived text (with its raw fetch, if any) and record the capture
+    (``detail``: its provenance in words, e.g. the commit message's subject)."""
     placed = place_version(session, doc, item)
     version: Version | None = placed.version
     line = CaptureLine(doc.slug, ref.captured_at, ref.url, "new_version" if version else "unchanged")
@@ -70,7 +71,7 @@ def record_text(session: Session, doc: Document, ref: CaptureRef, item: Archived
     else:
         line.detail = "same text as the version next to it"
     add_capture(session, doc, ref.source, ref.key, ref.captured_at, ref.url, line.outcome,
-                line.detail, version)
+                "; ".join(filter(None, (detail, line.detail))), version)
     return line
 
 
