@@ -53,13 +53,17 @@ def state(db_url: str) -> dict[str, Any]:
     with store.session() as s:
         versions = list(s.scalars(select(Version).order_by(Version.fetched_at, Version.id)))
         sha = {v.id: v.text_sha256 for v in versions}
+        chain = {(v.previous_id, v.id) for v in versions}
         out = {
             "versions": [(v.document.slug, v.fetched_at, v.text_sha256, v.origin, v.archive_url,
                           sha.get(v.previous_id or -1), v.technical) for v in versions],
             "captures": [(c.source, c.key, c.captured_at, c.outcome, sha.get(c.version_id or -1))
                          for c in s.scalars(select(Capture).order_by(Capture.captured_at))],
+            # the change of each version from its predecessor (a version placed before a later
+            # one by date leaves the later one's change from its old predecessor stored, unused)
             "changes": sorted((sha[c.old_version_id], sha[c.new_version_id], c.severity,
-                               tuple(c.labels)) for c in s.scalars(select(Change))),
+                               tuple(c.labels)) for c in s.scalars(select(Change))
+                              if (c.old_version_id, c.new_version_id) in chain),
             "alerts": s.scalar(select(func.count()).select_from(Alert)),
             "checks": s.scalar(select(func.count()).select_from(Check)),
         }
