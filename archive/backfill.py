@@ -138,7 +138,7 @@ def _stop_soon(crawler: Any) -> None:
     from scrapy.utils.defer import deferred_from_coro
     from twisted.internet import reactor
 
-    reactor.callLater(0, lambda: deferred_from_coro(crawler.stop_async()))  # type: ignore[attr-defined]
+    reactor.callLater(0, lambda: deferred_from_coro(crawler.stop_async()))  # type: ignore[attr-defined,arg-type]
 
 
 def _user_agent(settings: dict[str, Any]) -> str:
