@@ -178,3 +178,32 @@ def test_what_is_not_versions_is_a_clear_error(tmp_path: Path, sqlite_url: str) 
     (tmp_path / "full" / "x").write_text("x")
     taken = policywatch("export", "git", str(tmp_path / "full"), "--db", sqlite_url)
     assert taken.returncode == 1 and "is not an empty folder" in taken.stderr
+
+
+def test_imported_history_is_browsable_and_marked_in_the_web_ui(tmp_path: Path) -> None:
+    from web.app import create_app
+
+    from store import Store
+
+    db = f"sqlite:///{tmp_path / 'web.db'}"
+    _import(ota_repository(tmp_path), db, tmp_path)
+    store = Store(db)
+    client = create_app(store).test_client()
+    timeline = client.get("/d/linkedin/privacy-policy").get_data(as_text=True)
+    assert timeline.count('class="badge origin"') == len(_expected())
+    assert ">imported</span>" in timeline
+    newest = max(state(db)["versions"], key=lambda v: v[1])
+    page = client.get("/d/linkedin/privacy-policy/v/" + str(_version_id(store, newest[2])))
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200, body[:300]
+    assert "Provenance" in body and newest[4] in body and "never alerted" in body
+    store.dispose()
+
+
+def _version_id(store: "Store", sha: str) -> int:  # type: ignore[name-defined]
+    from sqlalchemy import select
+
+    from store.models import Version
+
+    with store.session() as s:
+        return int(s.scalar(select(Version.id).where(Version.text_sha256 == sha)))
