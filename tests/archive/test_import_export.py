@@ -168,6 +168,25 @@ def test_export_dataset(tmp_path: Path, suffix: str) -> None:
     assert [v[:3] for v in state(second)["versions"]] == [v[:3] for v in state(db)["versions"]]
 
 
+def test_an_ota_dataset_release_is_imported(tmp_path: Path, sqlite_url: str) -> None:
+    release = tmp_path / "contrib-dataset-2026-01-01.zip"
+    with zipfile.ZipFile(release, "w") as archive:  # OTA's layout (engine scripts/dataset)
+        archive.writestr("contrib-dataset-2026-01-01/README.md", "# Contrib dataset\n")
+        archive.writestr("contrib-dataset-2026-01-01/LICENSE", "ODC-BY 1.0\n")
+        for day, _ in reversed(_expected()):
+            archive.writestr(f"contrib-dataset-2026-01-01/LinkedIn/Privacy Policy/{day}T06-00-00Z.md",
+                             _text(day))
+        archive.writestr("contrib-dataset-2026-01-01/Other/Privacy Policy/2024-01-01T00-00-00Z.md", "x")
+    report = _import(release, sqlite_url, tmp_path)
+    assert report["unmapped"] == {"Other/Privacy Policy": 1}
+    got = state(sqlite_url)
+    assert [(v[1], v[2]) for v in got["versions"]] == [
+        (_when(day), sha256(_text(day))) for day, _ in _expected()]
+    assert all(v[4].startswith(f"{release.resolve()}!/contrib-dataset-2026-01-01/LinkedIn/")
+               for v in got["versions"])
+    assert _import(release, sqlite_url, tmp_path)["known"] == len(_expected())
+
+
 def test_what_is_not_versions_is_a_clear_error(tmp_path: Path, sqlite_url: str) -> None:
     (tmp_path / "notes.txt").write_text("hello")
     done = policywatch("import-ota", str(tmp_path / "notes.txt"), "--db", sqlite_url)
