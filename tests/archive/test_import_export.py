@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from store import Store
 from store.record import sha256
 from tests.archive.support import ROOT, alerting_config, policywatch, state
 
@@ -202,8 +203,6 @@ def test_what_is_not_versions_is_a_clear_error(tmp_path: Path, sqlite_url: str) 
 def test_imported_history_is_browsable_and_marked_in_the_web_ui(tmp_path: Path) -> None:
     from web.app import create_app
 
-    from store import Store
-
     db = f"sqlite:///{tmp_path / 'web.db'}"
     _import(ota_repository(tmp_path), db, tmp_path)
     store = Store(db)
@@ -219,7 +218,7 @@ def test_imported_history_is_browsable_and_marked_in_the_web_ui(tmp_path: Path) 
     store.dispose()
 
 
-def _version_id(store: "Store", sha: str) -> int:  # type: ignore[name-defined]
+def _version_id(store: Store, sha: str) -> int:
     from sqlalchemy import select
 
     from store.models import Version
