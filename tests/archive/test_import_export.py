@@ -215,6 +215,10 @@ def test_imported_history_is_browsable_and_marked_in_the_web_ui(tmp_path: Path) 
     body = page.get_data(as_text=True)
     assert page.status_code == 200, body[:300]
     assert "Provenance" in body and newest[4] in body and "never alerted" in body
+    api = client.get("/api/d/linkedin/privacy-policy/versions").get_json()
+    assert {item["origin"] for item in api["items"]} == {"import"}
+    one = client.get(api["items"][0]["links"]["self"] + "?text=0").get_json()
+    assert (one["origin"], one["archive_url"]) == ("import", newest[4])
     store.dispose()
 
 
