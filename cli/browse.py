@@ -21,6 +21,7 @@ def _version_json(v: object, *, text: bool = False) -> dict[str, object]:
         "id": v.id, "document": v.document.slug, "fetched_at": v.fetched_at,
         "previous_id": v.previous_id, "snapshot_id": v.snapshot_id, "sha256": v.text_sha256,
         "extractor_version": v.extractor_version, "technical": v.technical, "chars": len(v.text),
+        "origin": v.origin, "archive_url": v.archive_url,
     }
     if text:
         out["text"] = v.text
@@ -72,12 +73,13 @@ def history(doc: str, db: str | None, fmt: str) -> None:
     with store.session() as s:
         document = query.document(s, doc)
         versions = query.history(s, document)
-        changes = {c.new_version_id: c for c in s.query(Change).filter(
+        # keyed by pair: a version placed before it by backfill re-links a later version
+        changes = {(c.old_version_id, c.new_version_id): c for c in s.query(Change).filter(
             Change.document_id == document.id)}
         data: list[dict[str, Any]] = []
         for v in versions:
             row = _version_json(v)
-            c = changes.get(v.id)
+            c = changes.get((v.previous_id, v.id))
             row["change"] = c and {"material": c.material, "severity": c.severity,
                                    "labels": c.labels}
             data.append(row)
@@ -90,7 +92,8 @@ def history(doc: str, db: str | None, fmt: str) -> None:
             "technical (re-extracted)" if r["technical"] else
             (f"{c['severity']:<6} {','.join(c['labels']) or '-'}" if c and c["material"]
              else "not material" if c else ""))
-        click.echo(f"{r['id']:>6}  {when(r['fetched_at'])}  {r['chars']:>7} chars  {tag}")
+        origin = "" if r["origin"] == "crawl" else f"  [{r['origin']}]"
+        click.echo(f"{r['id']:>6}  {when(r['fetched_at'])}  {r['chars']:>7} chars  {tag}{origin}")
 
 
 def _parse_date(value: str) -> datetime:

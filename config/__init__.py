@@ -56,6 +56,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
     Setting("log_format", lambda: "text", "Log line format: text or json."),
     Setting("token", lambda: None,
             "Token `policywatch serve` requires on every request (needed off loopback)."),
+    Setting("archive_url", lambda: "https://web.archive.org",
+            "Base URL of the web archive `policywatch backfill` lists captures from (its CDX API "
+            "at /cdx/search/cdx) and fetches them from (/web/TIMESTAMPid_/URL)."),
     Setting("allowed_hosts", lambda: None,
             "Host names `policywatch serve` answers to, comma-separated; default: the bound "
             "address, localhost, 127.0.0.1, [::1] and the host of a configured base_url."),

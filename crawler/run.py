@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from scrapy.crawler import CrawlerProcess, CrawlerRunner
+from scrapy.crawler import Crawler, CrawlerProcess, CrawlerRunner
 from scrapy.settings import Settings
 from twisted.internet.defer import Deferred
 
@@ -68,14 +68,20 @@ def crawl(
     sink: Sink,
     validators: Validators | None = None,
     settings: Mapping[str, Any] | None = None,
+    on_crawler: Callable[[Crawler], None] | None = None,
 ) -> None:
     """Check every target once and give each result to ``sink``; blocks until done.
 
-    Starts (and stops) the Twisted reactor: call at most once per process.
+    ``on_crawler`` is handed the crawler before it starts (a caller that may end the crawl
+    early keeps it and calls ``crawler.stop()``). Starts (and stops) the Twisted reactor:
+    call at most once per process.
     """
     merged = make_settings({**(settings or {}), "POLICYWATCH_SINK": sink})
     process = CrawlerProcess(merged)
-    process.crawl(PolicySpider, **_spider_kwargs(targets, validators))
+    crawler = process.create_crawler(PolicySpider)
+    if on_crawler is not None:
+        on_crawler(crawler)
+    process.crawl(crawler, **_spider_kwargs(targets, validators))
     process.start()
 
 

@@ -4,8 +4,8 @@ Imports nothing from the crawler, the alerts or any web framework: callers hand 
 """
 
 from store.db import Store, StoreError
-from store.models import Alert, Change, Check, Document, Incident, Snapshot, Version
+from store.models import Alert, Capture, Change, Check, Document, Incident, Snapshot, Version
 from store.query import NotFound
 
-__all__ = ["Store", "StoreError", "NotFound", "Alert", "Change", "Check", "Document",
+__all__ = ["Store", "StoreError", "NotFound", "Alert", "Capture", "Change", "Check", "Document",
            "Incident", "Snapshot", "Version"]

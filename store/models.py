@@ -103,8 +103,40 @@ class Version(Base):
     extractor_version: Mapped[str] = mapped_column(String(50))
     technical: Mapped[bool] = mapped_column(Boolean, default=False)
     """True when made by re-extraction (declaration or extractor change): never alerts."""
+    origin: Mapped[str] = mapped_column(String(20), default="crawl", server_default="crawl")
+    """Where the text came from: ``crawl`` (our own fetch), ``backfill`` (a web-archive capture)
+    or ``import`` (an Open Terms Archive repository, a dataset, a PolicyWatch export). Only
+    ``crawl`` versions ever alert."""
+    archive_url: Mapped[str | None] = mapped_column(Text)
+    """Provenance of a backfilled or imported text: the archive capture's URL, or the
+    repository, commit and path it was read from."""
 
     document: Mapped[Document] = relationship(lazy="joined")
+
+
+class Capture(Base):
+    """One archived copy of a document that backfill or import looked at, and what came of it.
+
+    Makes both resumable: a capture already here is neither fetched nor read again, so an
+    interrupted run continues where it stopped and never duplicates a version. ``key`` names the
+    capture within its ``source`` (a Wayback timestamp and digest; a commit and path).
+    """
+
+    __tablename__ = "captures"
+    __table_args__ = (UniqueConstraint("document_id", "source", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    source: Mapped[str] = mapped_column(String(20))
+    """wayback, ota-git, ota-dataset or policywatch."""
+    key: Mapped[str] = mapped_column(String(300))
+    captured_at: Mapped[datetime]
+    url: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(30))
+    """new_version or unchanged; for backfill also blocked or structural (never a version)."""
+    detail: Mapped[str] = mapped_column(Text, default="")
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Check(Base):

@@ -97,7 +97,7 @@ def validators(session: Session) -> dict[str, tuple[str | None, str | None]]:
     return {slug: (etag, modified) for slug, etag, modified in rows if etag or modified}
 
 
-def _snapshot(doc: Document, fetch: Fetch, body: bytes) -> Snapshot:
+def make_snapshot(doc: Document, fetch: Fetch, body: bytes) -> Snapshot:
     return Snapshot(
         document_id=doc.id, fetched_at=fetch.started_at, url=fetch.final_url or fetch.url,
         status=fetch.status, headers=dict(fetch.headers), body=zlib.compress(body, 6),
@@ -154,7 +154,7 @@ def _record_text(session: Session, doc: Document, fetch: Fetch, check: Check,
         return Recorded(check=check)
     if previous is not None and _held(session, check, previous, fetch.text, shrink_hold):
         return Recorded(check=check)
-    snap = _snapshot(doc, fetch, fetch.body)
+    snap = make_snapshot(doc, fetch, fetch.body)
     session.add(snap)
     session.flush()
     version = Version(

@@ -91,7 +91,7 @@ def versions(slug: str) -> Response:
     page_no, per_page = params.page_args(50)
     page = queries.timeline(db(), doc, params.filters(), page_no, per_page)
     items = [{"id": r.id, "fetched_at": _iso(r.fetched_at), "previous_id": r.previous_id,
-              "technical": r.technical, "chars": r.chars,
+              "technical": r.technical, "chars": r.chars, "origin": r.origin,
               "change": None if r.change_id is None else {
                   "id": r.change_id, "material": r.material, "severity": r.severity,
                   "labels": r.labels},
@@ -112,6 +112,7 @@ def version(slug: str, version_id: int) -> Response:
         "id": v.id, "document": doc.slug, "fetched_at": _iso(v.fetched_at),
         "previous_id": v.previous_id, "technical": v.technical, "sha256": v.text_sha256,
         "extractor_version": v.extractor_version, "chars": len(v.text),
+        "origin": v.origin, "archive_url": v.archive_url,
         "source": snap and {"url": snap.url, "status": snap.status,
                             "fetched_at": _iso(snap.fetched_at), "body_size": snap.body_size,
                             "body_sha256": snap.body_sha256},

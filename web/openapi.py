@@ -40,6 +40,8 @@ _NDT = {"type": ["string", "null"], "format": "date-time"}
 _INT = {"type": "integer"}
 _NINT = {"type": ["integer", "null"]}
 _LINKS = {"type": "object", "additionalProperties": {"type": "string"}}
+#: Where a version's text came from (store.models.Version.origin); only crawl versions alert.
+_ORIGIN = {"enum": ["crawl", "backfill", "import"]}
 _LABELS = {"type": "array", "items": _STR}
 
 
@@ -63,7 +65,7 @@ SCHEMAS: dict[str, Any] = {
         "latest_material_change": {"oneOf": [{"type": "null"}, _ref("ChangeSummary")]}})]},
     "DocumentList": _obj({"items": {"type": "array", "items": _ref("DocumentStatus")}, "total": _INT}),
     "VersionSummary": _obj({"id": _INT, "fetched_at": _DT, "previous_id": _NINT,
-                            "technical": {"type": "boolean"}, "chars": _INT,
+                            "technical": {"type": "boolean"}, "chars": _INT, "origin": _ORIGIN,
                             "change": {"oneOf": [{"type": "null"}, _obj({
                                 "id": _INT, "material": {"type": "boolean"},
                                 "severity": {"enum": list(SEVERITIES)}, "labels": _LABELS})]},
@@ -71,13 +73,14 @@ SCHEMAS: dict[str, Any] = {
     "VersionPage": _page("VersionSummary"),
     "Version": _obj({"id": _INT, "document": _STR, "fetched_at": _DT, "previous_id": _NINT,
                      "technical": {"type": "boolean"}, "sha256": _STR, "extractor_version": _STR,
-                     "chars": _INT, "text": _STR,
+                     "chars": _INT, "text": _STR, "origin": _ORIGIN,
+                     "archive_url": _NSTR,
                      "source": {"oneOf": [{"type": "null"}, _obj({
                          "url": _STR, "status": _NINT, "fetched_at": _DT, "body_size": _INT,
                          "body_sha256": _STR})]},
                      "links": _LINKS},
                     required=["id", "document", "fetched_at", "previous_id", "technical",
-                              "sha256", "chars", "source", "links"]),
+                              "sha256", "chars", "origin", "archive_url", "source", "links"]),
     "Hunk": _obj({"section": _STR, "kind": {"enum": ["added", "removed", "modified", "moved"]},
                   "old": _STR, "new": _STR, "labels": _LABELS,
                   "evidence": {"type": "object", "additionalProperties": _LABELS},

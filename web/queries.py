@@ -63,6 +63,8 @@ class VersionRow:
     material: bool | None = None
     severity: str | None = None
     labels: list[str] = field(default_factory=list)
+    origin: str = "crawl"
+    """crawl, backfill or import (store.models.Version.origin)."""
 
 
 @dataclass
@@ -116,11 +118,11 @@ def timeline(session: Session, doc: Document, f: Filters, page: int, per_page: i
         total = _count(session, q)
     else:  # no join needed to count
         total = _count(session, _filter(select(Version.id).where(Version.document_id == doc.id), f))
-    rows = session.execute(q.add_columns(func.length(Version.text))
+    rows = session.execute(q.add_columns(func.length(Version.text), Version.origin)
                            .order_by(Version.fetched_at.desc(), Version.id.desc())
                            .limit(per_page).offset((page - 1) * per_page)).all()
     items = [VersionRow(r[0], r[1], r[2], bool(r[3]), int(r[8] or 0), r[4], r[5], r[6],
-                        list(r[7] or [])) for r in rows]
+                        list(r[7] or []), r[9]) for r in rows]
     return Page(items, page, per_page, total)
 
 
