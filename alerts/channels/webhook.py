@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from alerts.channels.base import Channel
 from alerts.config import WebhookConfig, secret
+from alerts.errors import http_transient
 from alerts.message import Message
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ class WebhookChannel(Channel):
             with urllib.request.urlopen(request, timeout=self.cfg.timeout) as response:
                 status = response.status
         except urllib.error.HTTPError as exc:
-            raise self.error(f"HTTP {exc.code}", transient=exc.code >= 500 or exc.code == 429) from None
+            raise self.error(f"HTTP {exc.code}", transient=http_transient(exc.code)) from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
             raise self.error("delivery failed", reason if isinstance(reason, BaseException)

@@ -29,7 +29,7 @@ def _channel(name: str, cfg: dict[str, Any]) -> Any:
 
 
 def test_registry_is_explicit() -> None:
-    assert set(REGISTRY) == {"slack", "email", "webhook"}
+    assert set(REGISTRY) == {"slack", "slack_bot", "email", "webhook", "apprise"}
 
 
 def test_email_reaches_a_real_smtp_server_with_both_parts(smtp: Any) -> None:
@@ -49,9 +49,9 @@ def test_email_reaches_a_real_smtp_server_with_both_parts(smtp: Any) -> None:
     assert mail["X-PolicyWatch-Delivery"] == "change:7:mail"
     text = mail.get_body(("plain",)).get_content()
     html = mail.get_body(("html",)).get_content()
-    assert "AI training" in text and "train artificial intelligence models (case 7)" in text
-    assert "Effective: September 18, 2024" in text and "http://pw.test/changes/7" in text
-    assert "background:#ffebe9" in html and "<del>provide the Services &lt;old&gt;</del>" in html
+    assert "AI training" in text and "Added: “train AI models & more 7”" in text
+    assert "Policy effective: September 18, 2024" in text and "http://pw.test/changes/7" in text
+    assert "background:#ffebe9" in html and "<b>Removed:</b> provide the Services &lt;old&gt;" in html
     assert "train AI models &amp; more 7" in html
 
 
