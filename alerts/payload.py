@@ -21,10 +21,11 @@ MAX_QUOTE = 700
 MAX_SENTENCES = 3
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
+_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+          r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
 _EFFECTIVE = re.compile(
-    r"(?:effective|last (?:updated|revised))(?: date)?\s*(?:as of|on|from)?\s*:?\s*"
-    r"((?:January|February|March|April|May|June|July|August|September|October|November|December)"
-    r"\s+\d{1,2},\s*\d{4}|\d{1,2}\s+[A-Z][a-z]+\s+\d{4}|\d{4}-\d{2}-\d{2})",
+    r"(?:effective|last (?:updated|revised|modified))(?: date)?\s*(?:as of|on|from)?\s*:?\s*"
+    rf"({_MONTH}\s+\d{{1,2}},\s*\d{{4}}|\d{{1,2}}\s+{_MONTH}\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})\b",
     re.IGNORECASE)
 
 

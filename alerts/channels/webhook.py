@@ -37,7 +37,8 @@ def verify(secret_key: str, timestamp: str, body: bytes, signature: str) -> bool
 
 def body_for(message: Message) -> dict[str, Any]:
     """The JSON document: the structured alerts plus their rendered subject and text."""
-    return {"delivery": message.key, "digest": message.digest, "channel": message.channel,
+    return {"delivery": message.key, "digest": message.digest, "test": message.test,
+            "channel": message.channel,
             "severity": message.severity, "subject": message.subject, "text": message.text(),
             "alerts": message.payloads}
 
