@@ -20,6 +20,7 @@ from alerts.channels.base import Channel
 from alerts.config import AppriseConfig, secret
 from alerts.errors import AlertConfigError, scrub
 from alerts.message import Message
+from alerts.targets import check_apprise
 
 log = logging.getLogger(__name__)
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -70,6 +71,8 @@ class AppriseChannel(Channel):
         if not plugin:
             raise AlertConfigError(scrub(f"apprise channel {self.name!r}: not a valid Apprise URL "
                                          f"({url.split('://', 1)[0]}://...)", self.secrets()))
+        check_apprise(url.split("://", 1)[0], getattr(plugin, "host", None),
+                      getattr(plugin, "mode", None), f"apprise channel {self.name!r}")
         plugin.socket_connect_timeout = plugin.socket_read_timeout = self.cfg.timeout
         return plugin
 

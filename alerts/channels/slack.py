@@ -16,6 +16,7 @@ from alerts.channels.base import Channel, ScrubFilter
 from alerts.config import secret
 from alerts.errors import http_transient
 from alerts.message import TEST_NOTE, Message, facts, headline, label_name, links, place, quotes, summary
+from alerts.targets import check_url
 
 log = logging.getLogger(__name__)
 MAX_BLOCKS, MAX_HEADER, MAX_SECTION, MAX_TEXT = 50, 150, 3000, 3000
@@ -100,6 +101,10 @@ class SlackChannel(Channel):
     """Posts Block Kit messages to a Slack incoming webhook."""
 
     kind: ClassVar[str] = "slack"
+
+    def check(self) -> None:
+        super().check()
+        check_url(secret(self.cfg, "webhook_url") or "", f"slack channel {self.name!r}")
 
     def send(self, message: Message) -> None:
         url = secret(self.cfg, "webhook_url")

@@ -22,6 +22,7 @@ from alerts.channels.slack import blocks_for, cut, fallback_text, sdk_logger
 from alerts.config import SlackBotConfig, secret
 from alerts.errors import http_transient
 from alerts.message import Message
+from alerts.targets import check_url
 
 log = logging.getLogger(__name__)
 EVENT_TYPE = "policywatch_alert"
@@ -37,6 +38,10 @@ class SlackBotChannel(Channel):
 
     kind: ClassVar[str] = "slack_bot"
     cfg: SlackBotConfig
+
+    def check(self) -> None:
+        super().check()
+        check_url(self.cfg.api_url, f"slack_bot channel {self.name!r}")
 
     def client(self) -> WebClient:
         token = secret(self.cfg, "token")

@@ -20,6 +20,7 @@ from alerts.channels.base import Channel
 from alerts.config import WebhookConfig, secret
 from alerts.errors import http_transient
 from alerts.message import Message
+from alerts.targets import check_url
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,10 @@ class WebhookChannel(Channel):
 
     kind: ClassVar[str] = "webhook"
     cfg: WebhookConfig
+
+    def check(self) -> None:
+        super().check()
+        check_url(secret(self.cfg, "url") or "", f"webhook channel {self.name!r}")
 
     def send(self, message: Message) -> None:
         url, key = secret(self.cfg, "url"), secret(self.cfg, "secret")

@@ -180,3 +180,15 @@ def test_config_file_is_the_default_source(isolated_config: Path) -> None:
         "e": {"kind": "email", "host": "h", "sender": "a@b", "to": ["c@d"], "mode": "digest"}}})
     cfg = current()
     assert cfg.max_attempts == 3 and cfg.channels["e"].mode == "digest"
+
+
+@pytest.mark.parametrize(("kind", "cfg"), [
+    ("webhook", {"url": "ftp://127.0.0.1/hook", "secret": "k" * 16}),
+    ("slack", {"webhook_url": "file:///etc/passwd"}),
+    ("slack_bot", {"token": "xoxb-1", "channel": "C1", "api_url": "gopher://127.0.0.1/"}),
+])
+def test_non_http_targets_are_refused_before_sending(kind: str, cfg: dict[str, Any]) -> None:
+    from alerts.errors import AlertConfigError
+
+    with pytest.raises(AlertConfigError, match="only http and https"):
+        _channel("x", {"kind": kind, **cfg}).check()
