@@ -11,7 +11,7 @@ Scopes: ``chat:write``, and ``channels:history`` (``groups:history`` for a priva
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 
 from slack_sdk import WebClient
@@ -66,6 +66,8 @@ class SlackBotChannel(Channel):
 
     def already_posted(self, client: WebClient, key: str, since: datetime | None) -> bool:
         """Whether the conversation holds a message with metadata ``key`` (posted since ``since``)."""
+        if since is not None and since.tzinfo is None:
+            since = since.replace(tzinfo=timezone.utc)  # the store's times are UTC (SQLite drops the zone)
         oldest = f"{(since - timedelta(minutes=5)).timestamp():.6f}" if since else "0"
         cursor = None
         for _ in range(LOOKBACK_PAGES):
@@ -74,7 +76,8 @@ class SlackBotChannel(Channel):
                                                     include_all_metadata=True, limit=200, cursor=cursor)
             except Exception as exc:  # noqa: BLE001 - unknown outcome: do not risk a duplicate
                 raise self.failure("conversations.history (looking for an earlier send)", exc) from None
-            if any(_key(m) == key for m in page.get("messages", [])):
+            messages: list[dict[str, Any]] = page.get("messages") or []
+            if any(_key(m) == key for m in messages):
                 return True
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
@@ -82,13 +85,14 @@ class SlackBotChannel(Channel):
         raise self.error(f"conversations.history: more than {LOOKBACK_PAGES} pages since the alert")
 
     def failure(self, method: str, exc: Exception) -> Exception:
-        if isinstance(exc, SlackApiError):
-            code = str(exc.response.get("error", "")) if exc.response is not None else ""
-            status = exc.response.status_code if exc.response is not None else 0
-            transient = code not in PERMANENT and (http_transient(status) or status == 200)
-            return self.error(f"{method}: {code or 'error'} (HTTP {status}) {cut(str(exc.response.data if exc.response is not None else ''), 200)!r}",
-                              transient=transient)
-        return self.error(f"{method} failed", exc)
+        """A ChannelError for a failed API call; Slack's own error code decides if a retry may help."""
+        response = exc.response if isinstance(exc, SlackApiError) else None
+        if response is None:
+            return self.error(f"{method} failed", exc)
+        code, status = str(response.get("error", "") or "error"), response.status_code
+        transient = code not in PERMANENT and (status == 200 or http_transient(status))
+        return self.error(f"{method}: {code} (HTTP {status}) {cut(str(response.data), 200)!r}",
+                          transient=transient)
 
 
 def _key(message: dict[str, Any]) -> str | None:

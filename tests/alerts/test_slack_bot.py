@@ -121,3 +121,22 @@ def test_sigkill_in_the_crash_window_never_duplicates(db_url: str, slack_api: Sl
     assert last.returncode == 0, last.stderr.read().decode() if last.stderr else ""
     assert slack_api.keys() == {k: 1 for k in keys}  # every alert once: no loss, no duplicate
     assert len(slack_api.history) == N and slack_api.lookups >= 2
+
+
+def test_the_lookup_reaches_back_to_when_the_alert_was_enqueued(
+        slack_api: SlackAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A naive time from the store is UTC: the lookup still finds a message posted since then."""
+    from datetime import datetime, timedelta, timezone
+
+    monkeypatch.setenv("PW_TEST_SLACK_TOKEN", TOKEN)
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    time.tzset()
+    try:
+        ch = _channel(slack_api)
+        ch.send(Message("change:1:bot", [payload(1)], channel="bot"))
+        enqueued = (datetime.now(timezone.utc) - timedelta(seconds=30)).replace(tzinfo=None)
+        ch.send(Message("change:1:bot", [payload(1)], channel="bot", retry=True, since=enqueued))
+        assert slack_api.keys() == {"change:1:bot": 1}
+    finally:
+        monkeypatch.undo()
+        time.tzset()
