@@ -12,9 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from typing import ClassVar
-
-import apprise
+from typing import Any, ClassVar
 
 from alerts.channels.base import Channel
 from alerts.config import AppriseConfig, secret
@@ -64,8 +62,10 @@ class AppriseChannel(Channel):
         super().check()
         self.plugin()
 
-    def plugin(self) -> apprise.NotifyBase:
+    def plugin(self) -> Any:
         """The Apprise plugin for the URL, with this channel's timeout; a config error if invalid."""
+        import apprise  # here: importing it costs every other command half a second
+
         url = self.url()
         plugin = apprise.Apprise.instantiate(url)
         if not plugin:
@@ -77,6 +77,8 @@ class AppriseChannel(Channel):
         return plugin
 
     def send(self, message: Message) -> None:
+        import apprise
+
         plugin = self.plugin()
         with apprise.LogCapture(level=logging.WARNING) as captured:
             ok = plugin.notify(title=message.subject, body=message.text(),
