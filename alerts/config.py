@@ -76,6 +76,37 @@ class SlackConfig(ChannelConfig):
         return self
 
 
+class SlackBotConfig(ChannelConfig):
+    """Slack through a bot token (Web API chat.postMessage), deduplicated by message metadata."""
+
+    kind: Literal["slack_bot"]
+    token: SecretStr | None = None
+    token_env: str | None = None
+    channel: str = Field(min_length=1)
+    """The conversation ID (``C0123456789``) the bot posts to; the bot must be a member."""
+    api_url: str = "https://slack.com/api/"
+    """The Web API's base URL (a proxy or a test server; the default for Slack itself)."""
+
+    @model_validator(mode="after")
+    def _check(self) -> SlackBotConfig:
+        _one_of(self, "token")
+        return self
+
+
+class AppriseConfig(ChannelConfig):
+    """One Apprise URL (Teams, Discord, Telegram, Matrix, Mattermost, ntfy, PagerDuty, ...)."""
+
+    kind: Literal["apprise"]
+    url: SecretStr | None = None
+    """An Apprise URL; ``${NAME}`` in it is replaced by environment variable NAME when sending."""
+    url_env: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> AppriseConfig:
+        _one_of(self, "url")
+        return self
+
+
 class EmailConfig(ChannelConfig):
     """An SMTP server and the addresses to write to."""
 
@@ -115,7 +146,8 @@ class WebhookConfig(ChannelConfig):
         return self
 
 
-AnyChannel = Annotated[SlackConfig | EmailConfig | WebhookConfig, Field(discriminator="kind")]
+AnyChannel = Annotated[SlackConfig | SlackBotConfig | EmailConfig | WebhookConfig | AppriseConfig,
+                       Field(discriminator="kind")]
 
 
 class AlertsConfig(_Strict):
@@ -145,7 +177,7 @@ class AlertsConfig(_Strict):
 
 def _where(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc]
-    if len(parts) >= 3 and parts[0] == "channels" and parts[2] in ("slack", "email", "webhook"):
+    if len(parts) >= 3 and parts[0] == "channels" and parts[2] in ("slack", "slack_bot", "email", "webhook", "apprise"):
         del parts[2]  # pydantic puts the discriminator value in the path
     return ".".join(["alerts", *parts])
 

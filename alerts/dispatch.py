@@ -14,6 +14,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,12 +25,22 @@ from alerts import config as alerts_config
 from alerts.channels import Channel, build
 from alerts.config import AlertsConfig
 from alerts.errors import AlertConfigError, ChannelError, scrub
+from alerts.lease import Lease
 from alerts.message import Message
 from store import Store
 from store.models import Alert, utcnow
 
 log = logging.getLogger(__name__)
 DIGEST_LIMIT = 500
+
+
+@dataclass
+class Outcome:
+    """How one send ended: an error (``final``: retrying cannot help), or a warning on success."""
+
+    error: str = ""
+    final: bool = False
+    warning: str = ""
 
 
 class Dispatcher:
@@ -42,13 +53,20 @@ class Dispatcher:
         self.cfg = cfg if cfg is not None else alerts_config.current()
         self.clock = clock
         self.jitter = jitter
+        self._stop = threading.Event()
 
     # --- public -----------------------------------------------------------------------
 
-    def run_once(self) -> dict[str, int]:
-        """One pass over every channel; returns counts (sent, retry, dead, messages, skipped)."""
+    def run_once(self, stop: threading.Event | None = None) -> dict[str, int]:
+        """One pass over every channel; returns counts (sent, retry, dead, messages, skipped).
+
+        When ``stop`` is set the pass ends after the send in flight (marked as usual): the rest of
+        the backlog waits for the next run."""
         stats: Counter[str] = Counter()
+        self._stop = stop or threading.Event()
         for name, ccfg in self.cfg.channels.items():
+            if self._stop.is_set():
+                break
             try:
                 channel = build(name, ccfg)
                 channel.check()
@@ -68,7 +86,7 @@ class Dispatcher:
         """Call :meth:`run_once` every ``interval`` seconds until ``stop`` is set."""
         stop = stop or threading.Event()
         while not stop.is_set():
-            stats = self.run_once()
+            stats = self.run_once(stop)
             if stats:
                 log.info("alerts dispatch %s", " ".join(f"{k}={v}" for k, v in sorted(stats.items())))
             stop.wait(interval)
@@ -140,7 +158,7 @@ class Dispatcher:
             for key, group in groups.items():
                 self._deliver(channel, key, group, token, stats, digest=True)
             return
-        while True:  # each: one message per row; stop at the first failure (the channel is down)
+        while not self._stop.is_set():  # each: one message per row; stop at the first failure
             token, rows = self._claim(channel.name, 1)
             if not rows or not self._deliver(channel, rows[0].dedup_key, rows, token, stats):
                 return
@@ -148,23 +166,27 @@ class Dispatcher:
     def _deliver(self, channel: Channel, key: str, rows: list[Alert], token: str,
                  stats: Counter[str], digest: bool = False) -> bool:
         message = Message(key=key, payloads=[r.payload for r in rows], digest=digest,
-                          channel=channel.name)
-        error = ""
-        try:
-            channel.send(message)
-        except ChannelError as exc:
-            error = str(exc)
-        except Exception as exc:  # noqa: BLE001 - a channel bug must not stop the dispatcher
-            error = scrub(f"{channel.kind} channel {channel.name!r}: {type(exc).__name__}: {exc}",
-                          channel.secrets())
-        stats["messages" if not error else "failed_messages"] += 1
-        self._finish([r.id for r in rows], token, error, stats)
-        if error:
-            log.warning("alert delivery failed key=%s: %s", key, error)
-        return not error
+                          channel=channel.name, retry=any(r.attempts > 1 for r in rows),
+                          since=min(r.created_at for r in rows))
+        outcome = Outcome()
+        with Lease(self.store, [r.id for r in rows], token, self.cfg.lease_seconds, self.clock):
+            try:
+                outcome.warning = channel.send(message) or ""
+            except ChannelError as exc:
+                outcome.error, outcome.final = str(exc), not exc.transient
+            except Exception as exc:  # noqa: BLE001 - a channel bug must not stop the dispatcher
+                outcome.error = scrub(f"{channel.kind} channel {channel.name!r}: "
+                                      f"{type(exc).__name__}: {exc}", channel.secrets())
+        stats["messages" if not outcome.error else "failed_messages"] += 1
+        self._finish([r.id for r in rows], token, outcome, stats)
+        if outcome.error:
+            log.warning("alert delivery failed key=%s: %s", key, outcome.error)
+        elif outcome.warning:
+            log.warning("alert delivered with a warning key=%s: %s", key, outcome.warning)
+        return not outcome.error
 
-    def _finish(self, ids: list[int], token: str, error: str, stats: Counter[str]) -> None:
-        now = self.clock()
+    def _finish(self, ids: list[int], token: str, outcome: Outcome, stats: Counter[str]) -> None:
+        now, error = self.clock(), outcome.error
         with self.store.session() as s:
             for row in s.scalars(select(Alert).where(Alert.id.in_(ids))):
                 if row.lease_token != token:
@@ -172,12 +194,15 @@ class Dispatcher:
                     continue
                 row.lease_until, row.lease_token = None, None
                 if not error:
-                    row.status, row.sent_at, row.last_error = "sent", now, ""
+                    row.status, row.sent_at, row.last_error = "sent", now, outcome.warning
                     stats["sent"] += 1
-                elif row.attempts >= self.cfg.max_attempts:
+                    if outcome.warning:
+                        stats["warnings"] += 1
+                elif outcome.final or row.attempts >= self.cfg.max_attempts:
                     row.status, row.last_error = "dead", error
                     stats["dead"] += 1
-                    log.error("alert %s dead after %d attempts: %s", row.id, row.attempts, error)
+                    log.error("alert %s dead after %d attempt(s)%s: %s", row.id, row.attempts,
+                              " (not retryable)" if outcome.final else "", error)
                 else:
                     row.status, row.last_error = "pending", error
                     row.next_attempt_at = now + self.backoff(row.attempts)

@@ -18,12 +18,22 @@ class ChannelError(Exception):
     """Raised by a channel's ``send`` when a delivery failed; the message never holds a secret.
 
     ``transient`` is False when retrying cannot help (e.g. a 4xx the receiver will always
-    answer); the dispatcher still retries up to ``max_attempts`` but logs it louder.
+    answer, an SMTP 5xx): the dispatcher marks the row ``dead`` at once, without retrying.
     """
 
     def __init__(self, message: str, *, transient: bool = True) -> None:
         super().__init__(message)
         self.transient = transient
+
+
+RETRYABLE_HTTP = frozenset({401, 403, 404, 408, 409, 425, 429})
+"""4xx answers that a retry can cure: the channel's configuration (fixed by its operator), a
+conflict, rate limiting. Other 4xx refuse the message itself and are not retried."""
+
+
+def http_transient(status: int) -> bool:
+    """Whether a delivery answered with HTTP ``status`` is worth retrying."""
+    return status >= 500 or status in RETRYABLE_HTTP
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:

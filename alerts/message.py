@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 RANK = {"none": 0, "low": 1, "medium": 2, "high": 3}
@@ -73,12 +74,24 @@ def headline(payload: dict[str, Any]) -> str:
     return f"{title} changed" + (f": {labels}" if labels else "")
 
 
+def when(iso: str | None) -> str:
+    """An ISO timestamp as ``2024-09-19 06:00 UTC`` (as given when it is not ISO)."""
+    if not iso:
+        return "?"
+    try:
+        return datetime.fromisoformat(iso).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return iso
+
+
 def facts(payload: dict[str, Any]) -> list[tuple[str, str]]:
     """(name, value) lines shown under the headline."""
     out: list[tuple[str, str]] = []
     if payload.get("event") == "change":
+        if payload.get("fetched_at"):
+            out.append(("Detected", when(payload["fetched_at"])))
         if payload.get("effective_date"):
-            out.append(("Effective", payload["effective_date"]))
+            out.append(("Policy effective", f"{payload['effective_date']} (as the policy states)"))
         reason = payload.get("severity_reason")
         out.append(("Severity", payload["severity"] + (f" — {reason}" if reason else "")))
         if payload.get("labels"):
@@ -89,14 +102,35 @@ def facts(payload: dict[str, Any]) -> list[tuple[str, str]]:
         out.append(("Cause", payload.get("cause", "")))
         out.append(("Failed checks", str(payload.get("failures", ""))))
     else:
-        out.append(("Broken since", payload.get("since") or "?"))
-        out.append(("Recovered at", payload.get("at") or "?"))
+        out.append(("Broken since", when(payload.get("since"))))
+        out.append(("Recovered at", when(payload.get("at"))))
     return out
+
+
+def links(payload: dict[str, Any]) -> list[tuple[str, str]]:
+    """(name, URL) of the pages a reader may open: the diff, the new version, the live page."""
+    if payload.get("event") != "change":
+        out = [("Timeline", payload["link"])]
+    else:
+        out = [("Full diff", payload["link"])]
+        out += [("This version", payload["version_link"])] if payload.get("version_link") else []
+    page = payload.get("page_url") or payload.get("document", {}).get("url")
+    return out + ([("Live page", page)] if page else [])
+
+
+def quotes(h: dict[str, Any]) -> list[tuple[str, str]]:
+    """A change unit's ("Removed", sentences) and ("Added", sentences), whichever it has."""
+    return [(name, h[key]) for name, key in (("Removed", "removed"), ("Added", "added"))
+            if h.get(key)]
+
+
+TEST_NOTE = ("This is a TEST alert sent by `policywatch test-alert`: it shows a past change as a "
+             "sample; nothing has changed now.")
 
 
 @dataclass
 class Message:
-    """What one delivery says: one payload, or a digest of several."""
+    """What one delivery says: one payload, or a digest of several (most severe first)."""
 
     key: str
     """Idempotency key: the row's dedup_key, or the digest's batch_key."""
@@ -104,37 +138,53 @@ class Message:
     digest: bool = False
     channel: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    retry: bool = False
+    """Sent before without a known outcome: a channel that can look for it first should."""
+    since: datetime | None = None
+    """When the oldest alert of the message was enqueued (how far back a lookup must go)."""
+
+    def __post_init__(self) -> None:
+        self.payloads = sorted(self.payloads, key=lambda p: -RANK.get(p.get("severity", "none"), 0))
+
+    @property
+    def test(self) -> bool:
+        """A ``test-alert`` sample (its payloads carry ``sample``)."""
+        return any(p.get("sample") for p in self.payloads)
 
     @property
     def severity(self) -> str:
         return top_severity(self.payloads)
 
     @property
+    def more_link(self) -> str:
+        """Where the rest of a digest cut short can be read."""
+        return next((p["more_link"] for p in self.payloads if p.get("more_link")), "")
+
+    @property
     def subject(self) -> str:
-        """Stable, severity first: ``[HIGH] PolicyWatch: LinkedIn Privacy Policy changed: AI training``."""
-        sev = self.severity.upper()
+        """Stable, severity first: ``[HIGH] PolicyWatch: LinkedIn Privacy Policy changed: AI training``;
+        a test alert's starts with ``[TEST]``."""
+        sev, test = self.severity.upper(), "[TEST] " if self.test else ""
         if not self.digest or len(self.payloads) == 1:
-            return f"[{sev}] PolicyWatch: {headline(self.payloads[0])}"
+            return f"{test}[{sev}] PolicyWatch: {headline(self.payloads[0])}"
         changes = sum(1 for p in self.payloads if p.get("event") == "change")
         other = len(self.payloads) - changes
         parts = [f"{changes} change{'s' if changes != 1 else ''}"] if changes else []
         parts += [f"{other} monitoring notice{'s' if other != 1 else ''}"] if other else []
-        return f"[{sev}] PolicyWatch digest: {', '.join(parts)}"
+        return f"{test}[{sev}] PolicyWatch digest: {', '.join(parts)}"
 
     def text(self) -> str:
-        """The whole message as plain text (email's text part, webhooks' ``text``)."""
+        """The whole message as plain text (email's text part, webhooks' ``text``, Apprise's body)."""
         blocks = [entry_text(p) for p in self.payloads]
         head = self.subject + "\n" + "=" * min(len(self.subject), 72) + "\n\n"
-        return head + "\n\n".join(blocks) + "\n"
+        note = TEST_NOTE + "\n\n" if self.test else ""
+        return head + note + "\n\n".join(blocks) + "\n"
 
 
 def entry_text(p: dict[str, Any]) -> str:
-    """One payload as plain text: headline, facts, evidence, compact excerpts, link."""
+    """One payload as plain text: headline, facts, removed and added sentences per section, links."""
     lines = [f"[{p.get('severity', 'none').upper()}] {headline(p)}"]
     lines += [f"{name}: {value}" for name, value in facts(p)]
-    for label, found in p.get("evidence", {}).items():
-        lines.append(f"Evidence ({label_name(label)}):")
-        lines += [f"  “{s}”" for s in found]
     hunks = p.get("hunks", [])
     if hunks:
         shown = f"{len(hunks)} of {p.get('hunks_total', len(hunks))}"
@@ -142,22 +192,16 @@ def entry_text(p: dict[str, Any]) -> str:
         for h in hunks:
             tag = f" [{', '.join(label_name(x) for x in h['labels'])}]" if h.get("labels") else ""
             lines.append(f"  § {place(h)}{tag}")
-            if h.get("text"):
-                lines.append(f"    {h['text']}")
-                continue
-            if h.get("removed"):
-                lines.append(f"    - {h['removed']}")
-            if h.get("added"):
-                lines.append(f"    + {h['added']}")
-    lines.append(f"Full diff: {p['link']}" if p.get("event") == "change" else f"Details: {p['link']}")
+            lines += [f"    {name}: “{text}”" for name, text in quotes(h)]
+    lines += [f"{name}: {url}" for name, url in links(p)]
     return "\n".join(lines)
 
 
 def summary(p: dict[str, Any]) -> str:
-    """One payload in a few lines (no excerpts): for notifications and chat fallbacks."""
+    """One payload in a few lines (its first change only): for notifications and chat fallbacks."""
     lines = [f"[{p.get('severity', 'none').upper()}] {headline(p)}"]
     lines += [f"{name}: {value}" for name, value in facts(p)]
-    lines += [f"Evidence ({label_name(label)}): “{found[0]}”"
-              for label, found in p.get("evidence", {}).items() if found]
-    lines.append(f"Full diff: {p['link']}" if p.get("event") == "change" else f"Details: {p['link']}")
+    for h in p.get("hunks", [])[:1]:
+        lines += [f"{name} (§ {place(h)}): “{text}”" for name, text in quotes(h)]
+    lines += [f"{name}: {url}" for name, url in links(p)[:1]]
     return "\n".join(lines)

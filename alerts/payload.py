@@ -16,12 +16,16 @@ from store.models import Change, Document, Incident, Version
 
 MAX_HUNKS = 8
 MAX_EXCERPT = 280
+MAX_QUOTE = 700
+"""Removed and added text and evidence sentences are quoted whole up to this many characters."""
 MAX_SENTENCES = 3
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
+_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+          r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
 _EFFECTIVE = re.compile(
-    r"(?:effective|last (?:updated|revised))(?: date)?\s*(?:as of|on|from)?\s*:?\s*"
-    r"((?:January|February|March|April|May|June|July|August|September|October|November|December)"
-    r"\s+\d{1,2},\s*\d{4}|\d{1,2}\s+[A-Z][a-z]+\s+\d{4}|\d{4}-\d{2}-\d{2})",
+    r"(?:effective|last (?:updated|revised|modified))(?: date)?\s*(?:as of|on|from)?\s*:?\s*"
+    rf"({_MONTH}\s+\d{{1,2}},\s*\d{{4}}|\d{{1,2}}\s+{_MONTH}\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})\b",
     re.IGNORECASE)
 
 
@@ -30,9 +34,23 @@ def plain(text: str) -> str:
     return " ".join(_LINK.sub(r"\1", text or "").replace("**", "").split())
 
 
+def shorten(text: str, limit: int) -> str:
+    """``text`` whole if it fits, else as many whole sentences as fit, else whole words; an
+    ellipsis marks what was left out. Never cuts a word."""
+    if len(text) <= limit:
+        return text
+    kept = ""
+    for sentence in _SENTENCE_END.split(text):
+        if len(kept) + len(sentence) + 3 > limit:
+            break
+        kept = f"{kept} {sentence}".strip()
+    if not kept:
+        kept = text[:limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
+    return kept + " …"
+
+
 def excerpt(text: str, limit: int = MAX_EXCERPT) -> str:
-    text = plain(text)
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return shorten(plain(text), limit)
 
 
 def effective_date(text: str) -> str | None:
@@ -46,7 +64,7 @@ def sentences(evidence: list[str]) -> list[str]:
     out: list[str] = []
     for item in evidence:
         sentence = item.split(" — ", 1)[1] if " — " in item else item
-        sentence = plain(sentence)
+        sentence = shorten(plain(sentence), MAX_QUOTE)
         if sentence and sentence not in out:
             out.append(sentence)
     return out
@@ -70,8 +88,9 @@ def _hunks(result: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
             "kind": h.get("kind", "modified"), "index": i,
             "severity": h.get("severity", "none"), "labels": list(h.get("labels", [])),
             "evidence": {label: sentences(ev)[:2] for label, ev in h.get("evidence", {}).items()},
-            "removed": excerpt(pieces(edits, "-") if edits else h.get("old", "")),
-            "added": excerpt(pieces(edits, "+") if edits else h.get("new", "")),
+            "removed": excerpt(h.get("old", ""), MAX_QUOTE) if h.get("kind") != "added" else "",
+            "added": excerpt(h.get("new", ""), MAX_QUOTE) if h.get("kind") != "removed" else "",
+            "deleted_words": excerpt(pieces(edits, "-")), "inserted_words": excerpt(pieces(edits, "+")),
             "text": inline(around_changes([(op, _LINK.sub(r"\1", t)) for op, t in edits],
                                           longest=MAX_EXCERPT)),
         })
@@ -97,6 +116,8 @@ def change_payload(doc: Document, change: Change, new: Version | None, base: str
         "regions": list(result.get("entities", {}).get("regions", [])),
         "hunks": hunks, "hunks_total": total,
         "link": f"{base}/d/{doc.slug}/diff/{change.old_version_id}..{change.new_version_id}",
+        "version_link": f"{base}/d/{doc.slug}/v/{change.new_version_id}",
+        "page_url": doc.url, "more_link": f"{base}/changes",
     }
 
 
@@ -109,5 +130,5 @@ def incident_payload(doc: Document, incident: Incident, event: str, base: str,
         "severity": "high" if event == "incident_opened" else "low",
         "outcome": incident.outcome, "cause": incident.cause, "failures": incident.failures,
         "since": since.isoformat() if since else None, "at": when.isoformat(),
-        "link": f"{base}/d/{doc.slug}",
+        "link": f"{base}/d/{doc.slug}", "page_url": doc.url, "more_link": f"{base}/alerts#incidents",
     }

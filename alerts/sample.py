@@ -23,7 +23,7 @@ def builtin(base: str) -> dict[str, Any]:
         "document": {"slug": "linkedin/privacy-policy", "platform": "linkedin",
                      "name": "Privacy Policy", "url": "https://www.linkedin.com/legal/privacy-policy",
                      "region": None, "language": "en"},
-        "effective_date": "September 18, 2024", "fetched_at": None, "severity": "high",
+        "effective_date": "September 18, 2024", "fetched_at": "2024-09-19T06:00:00+00:00", "severity": "high",
         "severity_reason": "AI training added or widened in 2. How We Use Your Data (sample)",
         "labels": ["ai_training", "regions"], "evidence": {"ai_training": [sentence]},
         "regions": ["EEA", "EU", "Switzerland", "UK"],
@@ -34,10 +34,13 @@ def builtin(base: str) -> dict[str, Any]:
                            "to improve, develop, and provide products and Services, develop and train "
                            "artificial intelligence (AI) models, develop,+} provide{+,+} and personalize "
                            "our Services, [-including-] {+and gain insights+} with the help of …",
-                   "removed": "use the data that we have about you to provide",
-                   "added": "may use your personal data to improve, develop, and provide products "
-                            "and Services, develop and train artificial intelligence (AI) models"}],
+                   "removed": "We use the data that we have about you to provide and personalize our "
+                              "Services, including with the help of automated systems and inferences "
+                              "we make, so that our Services (including ads) can be more relevant and "
+                              "useful to you and others.",
+                   "added": sentence}],
         "hunks_total": 1, "link": f"{base}/d/linkedin/privacy-policy",
+        "page_url": "https://www.linkedin.com/legal/privacy-policy", "more_link": f"{base}/changes",
     }
 
 

@@ -115,7 +115,7 @@ def retry(alert_ids: tuple[int, ...], all_dead: bool, db: str | None, fmt: str) 
 @format_option
 @handle_errors
 def dispatch(loop: bool, interval: float, db: str | None, fmt: str) -> None:
-    """Deliver due alerts once (or forever with --loop; stops cleanly on SIGTERM/SIGINT)."""
+    """Deliver due alerts once (or forever with --loop; SIGTERM/SIGINT stop it after the send in flight)."""
     from alerts.dispatch import Dispatcher
 
     dispatcher = Dispatcher(open_store(db))

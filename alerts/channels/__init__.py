@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from alerts.channels.apprise import AppriseChannel
 from alerts.channels.base import Channel
 from alerts.channels.email import EmailChannel
 from alerts.channels.slack import SlackChannel
+from alerts.channels.slack_bot import SlackBotChannel
 from alerts.channels.webhook import WebhookChannel
 from alerts.config import ChannelConfig
 
@@ -12,6 +14,8 @@ REGISTRY: dict[str, type[Channel]] = {
     SlackChannel.kind: SlackChannel,
     EmailChannel.kind: EmailChannel,
     WebhookChannel.kind: WebhookChannel,
+    SlackBotChannel.kind: SlackBotChannel,
+    AppriseChannel.kind: AppriseChannel,
 }
 
 

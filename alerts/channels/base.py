@@ -29,8 +29,9 @@ class Channel:
             if field.endswith("_env") and getattr(self.cfg, field):
                 secret(self.cfg, field.removesuffix("_env"))
 
-    def send(self, message: Message) -> None:
-        """Deliver ``message`` once; raise :class:`ChannelError` when it was not accepted."""
+    def send(self, message: Message) -> str | None:
+        """Deliver ``message`` once; raise :class:`ChannelError` when it was not accepted. Return a
+        warning when it was delivered only in part (the dispatcher records it; it never re-sends)."""
         raise NotImplementedError
 
     def error(self, what: str, exc: BaseException | None = None, *,

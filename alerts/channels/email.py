@@ -17,7 +17,8 @@ from typing import Any, ClassVar
 
 from alerts.channels.base import Channel
 from alerts.config import EmailConfig, secret
-from alerts.message import Message, facts, headline, label_name, marked, place
+from alerts.errors import scrub
+from alerts.message import TEST_NOTE, Message, facts, headline, label_name, links, place, quotes
 
 log = logging.getLogger(__name__)
 COLOURS = {"high": "#c62828", "medium": "#ef6c00", "low": "#1565c0", "none": "#616161"}
@@ -30,8 +31,11 @@ def message_id(key: str, sender: str) -> str:
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}.policywatch@{domain}>"
 
 
+QUOTE_STYLE = {"Removed": "background:#ffebe9;color:#82071e", "Added": "background:#dafbe1;color:#116329"}
+
+
 def entry_html(p: dict[str, Any]) -> str:
-    """One payload as HTML: headline, facts table, evidence quotes, red/green excerpts, link."""
+    """One payload as HTML: headline, facts table, removed and added sentences per section, links."""
     e = html.escape
     colour = COLOURS.get(p.get("severity", "none"), COLOURS["none"])
     out = [f'<h2 style="font-family:sans-serif;font-size:18px;margin:16px 0 8px">'
@@ -41,29 +45,16 @@ def entry_html(p: dict[str, Any]) -> str:
     out += [f'<tr><th style="text-align:left;padding:2px 12px 2px 0;vertical-align:top">{e(k)}</th>'
             f"<td>{e(v)}</td></tr>" for k, v in facts(p)]
     out.append("</table>")
-    for label, found in p.get("evidence", {}).items():
-        out.append(f'<p style="font-family:sans-serif;margin:8px 0 2px"><b>Evidence ({e(label_name(label))})</b></p>')
-        out += [f'<blockquote style="margin:2px 0 2px 8px;padding-left:8px;border-left:3px solid {colour}">'
-                f"{e(s)}</blockquote>" for s in found]
     for h in p.get("hunks", []):
         tag = f" — {e(', '.join(label_name(x) for x in h['labels']))}" if h.get("labels") else ""
         out.append(f'<p style="font-family:sans-serif;margin:10px 0 2px"><b>§ {e(place(h))}</b>{tag}</p>')
-        if h.get("text"):
-            out.append('<div style="font-family:monospace;padding:4px">' + marked(
-                h["text"], e, ('<del style="background:#ffebe9;color:#82071e">', "</del>"),
-                ('<ins style="background:#dafbe1;color:#116329;text-decoration:none">', "</ins>")) + "</div>")
-            continue
-        if h.get("removed"):
-            out.append('<div style="font-family:monospace;background:#ffebe9;color:#82071e;padding:4px">'
-                       f"− <del>{e(h['removed'])}</del></div>")
-        if h.get("added"):
-            out.append('<div style="font-family:monospace;background:#dafbe1;color:#116329;padding:4px">'
-                       f"+ <ins style=\"text-decoration:none\">{e(h['added'])}</ins></div>")
+        out += [f'<p style="font-family:sans-serif;margin:2px 0;padding:4px;{QUOTE_STYLE[name]}">'
+                f"<b>{name}:</b> {e(text)}</p>" for name, text in quotes(h)]
     shown, total = len(p.get("hunks", [])), p.get("hunks_total", 0)
     if total > shown:
         out.append(f'<p style="font-family:sans-serif;color:#555">{total - shown} more changes in the full diff.</p>')
-    label = "Full diff" if p.get("event") == "change" else "Details"
-    out.append(f'<p style="font-family:sans-serif"><a href="{e(p["link"], quote=True)}">{label}</a></p>')
+    out.append('<p style="font-family:sans-serif">' + " · ".join(
+        f'<a href="{e(url, quote=True)}">{e(name)}</a>' for name, url in links(p)) + "</p>")
     return "\n".join(out)
 
 
@@ -79,6 +70,8 @@ def build_email(cfg: EmailConfig, message: Message) -> EmailMessage:
     mail["X-PolicyWatch-Severity"] = message.severity
     mail.set_content(message.text())
     body = "\n<hr>\n".join(entry_html(p) for p in message.payloads)
+    if message.test:
+        body = f'<p style="font-family:sans-serif;font-weight:bold">{html.escape(TEST_NOTE)}</p>\n{body}'
     mail.add_alternative(f"<!DOCTYPE html><html><body>\n{body}\n</body></html>", subtype="html")
     return mail
 
@@ -100,7 +93,10 @@ class EmailChannel(Channel):
             smtp.starttls(context=context)
         return smtp
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Message) -> str | None:
+        """Deliver to every recipient the server accepts. Some refused: delivered, and the refusal is
+        returned as a warning (a retry would send the accepted ones a second copy). All refused
+        permanently (5xx): a non-retryable error."""
         cfg = self.cfg
         password = secret(cfg, "password", required=False)
         mail = build_email(cfg, message)
@@ -110,9 +106,21 @@ class EmailChannel(Channel):
                     smtp.login(cfg.username, password or "")
                 refused = smtp.send_message(mail)
         except smtplib.SMTPAuthenticationError as exc:
-            raise self.error("authentication failed", exc, transient=False) from None
+            raise self.error("authentication failed", exc) from None
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise self.error(f"every recipient refused: {refusals(exc.recipients)}",
+                             transient=any(code < 500 for code, _ in exc.recipients.values())) from None
         except (smtplib.SMTPException, OSError) as exc:
             raise self.error(f"delivery to {cfg.host} failed", exc) from None
+        log.info("email delivered channel=%s key=%s to=%d", self.name, message.key,
+                 len(cfg.to) - len(refused))
         if refused:
-            raise self.error(f"recipients refused: {', '.join(sorted(refused))}", transient=False)
-        log.info("email delivered channel=%s key=%s to=%d", self.name, message.key, len(cfg.to))
+            return scrub(f"delivered to {len(cfg.to) - len(refused)} of {len(cfg.to)} recipients; "
+                         f"refused, not retried: {refusals(refused)}", self.secrets())
+        return None
+
+
+def refusals(refused: dict[str, tuple[int, bytes]]) -> str:
+    """``typo@example.org (550 no such user), ...``"""
+    return ", ".join(f"{addr} ({code} {reason.decode('utf-8', 'replace') if isinstance(reason, bytes) else reason})"
+                     for addr, (code, reason) in sorted(refused.items()))

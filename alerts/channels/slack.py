@@ -14,7 +14,9 @@ from slack_sdk.webhook import WebhookClient
 
 from alerts.channels.base import Channel, ScrubFilter
 from alerts.config import secret
-from alerts.message import Message, facts, headline, label_name, marked, place, summary
+from alerts.errors import http_transient
+from alerts.message import TEST_NOTE, Message, facts, headline, label_name, links, place, quotes, summary
+from alerts.targets import check_url
 
 log = logging.getLogger(__name__)
 MAX_BLOCKS, MAX_HEADER, MAX_SECTION, MAX_TEXT = 50, 150, 3000, 3000
@@ -36,30 +38,22 @@ def _section(text: str) -> dict[str, Any]:
 
 
 def entry_blocks(p: dict[str, Any]) -> list[dict[str, Any]]:
-    """The blocks of one payload: headline and facts, evidence, a few excerpts, the link."""
+    """The blocks of one payload: headline and facts, a few changes (removed and added sentences
+    under their section), link buttons."""
     sev = p.get("severity", "none")
     lines = [f"{EMOJI.get(sev, '')} *{esc(headline(p))}*".strip()]
     lines += [f"*{esc(name)}:* {esc(value)}" for name, value in facts(p)]
     blocks = [_section("\n".join(lines))]
-    evidence = [f"*{esc(label_name(label))}*\n" + "\n".join(f">{esc(s)}" for s in found)
-                for label, found in p.get("evidence", {}).items() if found]
-    if evidence:
-        blocks.append(_section("\n".join(evidence)))
     hunks = p.get("hunks", [])
     for h in hunks[:HUNKS_PER_ENTRY]:
         tag = f" `{', '.join(label_name(x) for x in h['labels'])}`" if h.get("labels") else ""
         body = [f"*§ {esc(place(h))}*{tag}"]
-        if h.get("text"):
-            body.append(marked(h["text"], esc, ("~", "~"), ("*", "*")))
-        else:
-            body += [f"~{esc(h['removed'])}~"] if h.get("removed") else []
-            body += [f"+ {esc(h['added'])}"] if h.get("added") else []
+        body += [f"*{name}:*\n>{esc(text)}" for name, text in quotes(h)]
         blocks.append(_section("\n".join(body)))
     more = p.get("hunks_total", len(hunks)) - min(len(hunks), HUNKS_PER_ENTRY)
-    label = "View full diff" if p.get("event") == "change" else "View document"
     blocks.append({"type": "actions", "elements": [{
-        "type": "button", "text": {"type": "plain_text", "text": label},
-        "url": cut(p["link"], 3000)}]})
+        "type": "button", "text": {"type": "plain_text", "text": name},
+        "url": cut(url, 3000)} for name, url in links(p)]})
     if more > 0:
         blocks.append({"type": "context", "elements": [
             {"type": "mrkdwn", "text": f"{more} more change{'s' if more != 1 else ''} behind the link"}]})
@@ -67,18 +61,40 @@ def entry_blocks(p: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def blocks_for(message: Message) -> list[dict[str, Any]]:
-    """Block Kit for a message, never more than 50 blocks."""
+    """Block Kit for a message (most severe first), never more than 50 blocks."""
     out: list[dict[str, Any]] = [{"type": "header", "text": {
         "type": "plain_text", "text": cut(message.subject, MAX_HEADER)}}]
+    if message.test:
+        out.append(_section(f"*{esc(TEST_NOTE)}*"))
     for i, p in enumerate(message.payloads):
         part = ([{"type": "divider"}] if i else []) + entry_blocks(p)
         if len(out) + len(part) > MAX_BLOCKS - 1:
             rest = len(message.payloads) - i
+            where = f"<{message.more_link}|in the web UI>" if message.more_link else "in the web UI"
             out.append({"type": "context", "elements": [{"type": "mrkdwn", "text":
-                        f"…and {rest} more alert{'s' if rest != 1 else ''} in the web UI"}]})
+                        f"…and {rest} more alert{'s' if rest != 1 else ''} {where}"}]})
             break
         out.extend(part)
     return out
+
+
+def fallback_text(message: Message) -> str:
+    """The notification text (``text``): subject, then each alert in a few lines."""
+    note = [TEST_NOTE] if message.test else []
+    return cut("\n\n".join([message.subject, *note, *(summary(p) for p in message.payloads)]), MAX_TEXT)
+
+
+def sdk_logger(secrets: list[str]) -> logging.Logger:
+    """The logger handed to slack_sdk: INFO at most (its DEBUG lines print URLs and tokens), with
+    every known secret scrubbed."""
+    sdk_log = logging.getLogger(f"{__name__}.sdk")
+    sdk_log.setLevel(logging.INFO)
+    if not any(isinstance(f, ScrubFilter) for f in sdk_log.filters):
+        sdk_log.addFilter(ScrubFilter([]))
+    for f in sdk_log.filters:
+        if isinstance(f, ScrubFilter):
+            f.secrets = sorted(set(f.secrets) | set(secrets))
+    return sdk_log
 
 
 class SlackChannel(Channel):
@@ -86,26 +102,22 @@ class SlackChannel(Channel):
 
     kind: ClassVar[str] = "slack"
 
+    def check(self) -> None:
+        super().check()
+        check_url(secret(self.cfg, "webhook_url") or "", f"slack channel {self.name!r}")
+
     def send(self, message: Message) -> None:
         url = secret(self.cfg, "webhook_url")
         assert url is not None
-        sdk_log = logging.getLogger(f"{__name__}.sdk")
-        sdk_log.setLevel(logging.INFO)  # slack_sdk logs the webhook URL at DEBUG
-        if not any(isinstance(f, ScrubFilter) for f in sdk_log.filters):
-            sdk_log.addFilter(ScrubFilter([]))
-        for f in sdk_log.filters:
-            if isinstance(f, ScrubFilter):
-                f.secrets = sorted(set(f.secrets) | set(self.secrets()))
-        client = WebhookClient(url, timeout=self.cfg.timeout, logger=sdk_log,  # type: ignore[arg-type]
+        client = WebhookClient(url, timeout=self.cfg.timeout, logger=sdk_logger(self.secrets()),  # type: ignore[arg-type]
                                retry_handlers=[], default_headers={
                                    "X-PolicyWatch-Delivery": message.key})
-        text = cut(message.subject + "\n" + "\n\n".join(summary(p) for p in message.payloads),
-                   MAX_TEXT)
+        text = fallback_text(message)
         try:
             response = client.send(text=text, blocks=blocks_for(message))
         except Exception as exc:  # noqa: BLE001 - any transport failure is a failed delivery
             raise self.error("delivery failed", exc) from None
         if response.status_code != 200:
             raise self.error(f"HTTP {response.status_code} {cut(str(response.body), 200)!r}",
-                             transient=response.status_code >= 500 or response.status_code == 429)
+                             transient=http_transient(response.status_code))
         log.info("slack delivered channel=%s key=%s", self.name, message.key)

@@ -18,7 +18,9 @@ from typing import Any, ClassVar
 
 from alerts.channels.base import Channel
 from alerts.config import WebhookConfig, secret
+from alerts.errors import http_transient
 from alerts.message import Message
+from alerts.targets import check_url
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +38,8 @@ def verify(secret_key: str, timestamp: str, body: bytes, signature: str) -> bool
 
 def body_for(message: Message) -> dict[str, Any]:
     """The JSON document: the structured alerts plus their rendered subject and text."""
-    return {"delivery": message.key, "digest": message.digest, "channel": message.channel,
+    return {"delivery": message.key, "digest": message.digest, "test": message.test,
+            "channel": message.channel,
             "severity": message.severity, "subject": message.subject, "text": message.text(),
             "alerts": message.payloads}
 
@@ -46,6 +49,10 @@ class WebhookChannel(Channel):
 
     kind: ClassVar[str] = "webhook"
     cfg: WebhookConfig
+
+    def check(self) -> None:
+        super().check()
+        check_url(secret(self.cfg, "url") or "", f"webhook channel {self.name!r}")
 
     def send(self, message: Message) -> None:
         url, key = secret(self.cfg, "url"), secret(self.cfg, "secret")
@@ -61,7 +68,7 @@ class WebhookChannel(Channel):
             with urllib.request.urlopen(request, timeout=self.cfg.timeout) as response:
                 status = response.status
         except urllib.error.HTTPError as exc:
-            raise self.error(f"HTTP {exc.code}", transient=exc.code >= 500 or exc.code == 429) from None
+            raise self.error(f"HTTP {exc.code}", transient=http_transient(exc.code)) from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
             raise self.error("delivery failed", reason if isinstance(reason, BaseException)

@@ -14,6 +14,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.alerts.receiver import Receiver
+from tests.alerts.slack_api import SlackAPI
 from tests.alerts.support import Mailbox, free_port
 
 SMTP_USER, SMTP_PASSWORD = "watcher", "smtp-pa55-word"
@@ -33,6 +34,14 @@ def receiver() -> Iterator[Receiver]:
     r = Receiver().start()
     yield r
     r.stop()
+
+
+@pytest.fixture
+def slack_api() -> Iterator[SlackAPI]:
+    api = SlackAPI()
+    api.start()
+    yield api
+    api.stop()
 
 
 def _authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:

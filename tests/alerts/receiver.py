@@ -2,7 +2,9 @@
 
 Each POST takes the next action of the script (then ``default``):
 ``"ok"`` answers 200, ``"500"`` answers 500, ``"hang"`` never answers (the client times out),
-``"hold"`` sets :attr:`Receiver.holding` and waits for :attr:`Receiver.release`, then answers 200.
+``"hold"`` sets :attr:`Receiver.holding` and waits for :attr:`Receiver.release`, then answers 200,
+``"trickle"`` answers 200 one byte every :attr:`Receiver.trickle_seconds` (status line and headers too:
+each read returns within a client's timeout, the whole reply takes long).
 A delivery is *accepted* when the receiver decides to answer 2xx (counted before the answer is
 written, as a real receiver commits before replying). ``stop()`` then ``start()`` on the same
 port makes the receiver refuse connections in between.
@@ -52,6 +54,7 @@ class Receiver:
         self.default = "ok"
         self.requests: list[Delivery] = []
         self.accepted: list[Delivery] = []
+        self.trickle_seconds = 0.25
         self.holding = threading.Event()
         self.release = threading.Event()
         self._stopped = threading.Event()
@@ -94,6 +97,14 @@ class Receiver:
                 self._cond.wait(min(left, 0.2))
             return True
 
+    def respond(self, delivery: Delivery) -> tuple[str, bytes]:
+        """The content type and body of a 2xx answer to an accepted delivery (subclasses: an API)."""
+        return "text/plain", b"ok"
+
+    def get(self, path: str, headers: Message) -> tuple[int, str, bytes]:
+        """The answer to a GET (subclasses: an API); 404 here."""
+        return 404, "text/plain", b"not found"
+
     def _take(self, delivery: Delivery) -> str:
         with self._cond:
             self.requests.append(delivery)
@@ -123,14 +134,27 @@ class _Handler(BaseHTTPRequestHandler):
             self.owner.holding.set()
             self.owner.release.wait(30)
             action = "ok"
-        status = 200 if action == "ok" else int(action)
+        status = 200 if action in ("ok", "trickle") else int(action)
+        content_type, body = "text/plain", b"error"
         if status < 300:
             self.owner._accept(delivery)
+            content_type, body = self.owner.respond(delivery)
+        self._answer(status, content_type, body, trickle=action == "trickle")
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._answer(*self.owner.get(self.path, self.headers))
+
+    def _answer(self, status: int, content_type: str, body: bytes, trickle: bool = False) -> None:
+        head = (f"HTTP/1.0 {status} {'OK' if status < 300 else 'Error'}\r\nContent-Type: {content_type}"
+                f"\r\nContent-Length: {len(body)}\r\n\r\n").encode()
         try:
-            self.send_response(status)
-            self.send_header("Content-Type", "text/plain")
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
+            if not trickle:
+                self.wfile.write(head + body)
+                return
+            for i in range(len(head + body)):
+                self.wfile.write((head + body)[i:i + 1])
+                self.wfile.flush()
+                if self.owner._stopped.wait(self.owner.trickle_seconds):
+                    return
         except OSError:
             pass

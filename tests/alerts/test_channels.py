@@ -29,7 +29,7 @@ def _channel(name: str, cfg: dict[str, Any]) -> Any:
 
 
 def test_registry_is_explicit() -> None:
-    assert set(REGISTRY) == {"slack", "email", "webhook"}
+    assert set(REGISTRY) == {"slack", "slack_bot", "email", "webhook", "apprise"}
 
 
 def test_email_reaches_a_real_smtp_server_with_both_parts(smtp: Any) -> None:
@@ -49,9 +49,9 @@ def test_email_reaches_a_real_smtp_server_with_both_parts(smtp: Any) -> None:
     assert mail["X-PolicyWatch-Delivery"] == "change:7:mail"
     text = mail.get_body(("plain",)).get_content()
     html = mail.get_body(("html",)).get_content()
-    assert "AI training" in text and "train artificial intelligence models (case 7)" in text
-    assert "Effective: September 18, 2024" in text and "http://pw.test/changes/7" in text
-    assert "background:#ffebe9" in html and "<del>provide the Services &lt;old&gt;</del>" in html
+    assert "AI training" in text and "Added: “train AI models & more 7”" in text
+    assert "Policy effective: September 18, 2024" in text and "http://pw.test/changes/7" in text
+    assert "background:#ffebe9" in html and "<b>Removed:</b> provide the Services &lt;old&gt;" in html
     assert "train AI models &amp; more 7" in html
 
 
@@ -180,3 +180,15 @@ def test_config_file_is_the_default_source(isolated_config: Path) -> None:
         "e": {"kind": "email", "host": "h", "sender": "a@b", "to": ["c@d"], "mode": "digest"}}})
     cfg = current()
     assert cfg.max_attempts == 3 and cfg.channels["e"].mode == "digest"
+
+
+@pytest.mark.parametrize(("kind", "cfg"), [
+    ("webhook", {"url": "ftp://127.0.0.1/hook", "secret": "k" * 16}),
+    ("slack", {"webhook_url": "file:///etc/passwd"}),
+    ("slack_bot", {"token": "xoxb-1", "channel": "C1", "api_url": "gopher://127.0.0.1/"}),
+])
+def test_non_http_targets_are_refused_before_sending(kind: str, cfg: dict[str, Any]) -> None:
+    from alerts.errors import AlertConfigError
+
+    with pytest.raises(AlertConfigError, match="only http and https"):
+        _channel("x", {"kind": kind, **cfg}).check()

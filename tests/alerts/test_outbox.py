@@ -61,20 +61,21 @@ def test_sept_2024_change_sends_one_high_alert(db_url: str, receiver: Receiver, 
     assert mail["Subject"] == "[HIGH] PolicyWatch: LinkedIn Privacy Policy changed: AI training, opt-out, regions"
     plain = mail.get_body(("plain",)).get_content()
     assert EVIDENCE in plain
-    # the change units, most severe labelled first: the AI-training sentence with its edits inline
+    # the change units, most severe labelled first: the AI-training sentence, removed then added
     lines = plain.splitlines()
     first = lines[next(k for k, x in enumerate(lines) if x.startswith("Changes (")) + 1:]
     assert first[0] == "  § 2. How We Use Your Data [AI training]"
-    assert "[-including-] {+and gain insights+}" in first[1]
+    assert first[1].startswith("    Removed: “We use the data that we have about you")
+    assert first[2].startswith("    Added: “We may use your personal data") and EVIDENCE in first[2]
     slack = [d for d in receiver.accepted if d.path == "/slack"]
     assert len(slack) == 1
     text = slack[0].json()["text"]
     assert text.startswith("[HIGH] PolicyWatch: LinkedIn Privacy Policy changed: AI training")
     for words in ("AI training", EVIDENCE, "Regions:", "EEA", "Switzerland", "UK",
-                  "Effective: September 18, 2024", "http://pw.test/d/linkedin/privacy-policy/diff/1..2"):
+                  "Policy effective: September 18, 2024", "http://pw.test/d/linkedin/privacy-policy/diff/1..2"):
         assert words in text, words
     assert EVIDENCE in str(slack[0].json()["blocks"])
-    assert "~including~ *and gain insights*" in str(slack[0].json()["blocks"])
+    assert "*Removed:*\\n>We use the data that we have about you" in str(slack[0].json()["blocks"])
     assert Dispatcher(store).run_once().get("sent", 0) == 0  # nothing sent twice
 
 
