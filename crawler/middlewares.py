@@ -1,5 +1,8 @@
-"""Downloader middlewares: our robots.txt policy, and Scrapy's retries with a back-off.
+"""Downloader middlewares: public addresses only, our robots.txt policy, and Scrapy's retries
+with a back-off.
 
+- :class:`PublicAddressMiddleware` refuses a request (the first and every redirect hop) whose
+  host is or resolves to an address that is not public, unless private targets are allowed.
 - :class:`RobotsPolicyMiddleware` replaces Scrapy's RobotsTxtMiddleware: race-free,
   a refusal is a typed :class:`~crawler.errors.RobotsDisallowed`, and each request
   says whether robots.txt applies (``meta["dont_obey_robotstxt"]``, set by the spider
@@ -17,13 +20,16 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import load_object
 from twisted.internet.task import deferLater
 
-from crawler.errors import RobotsDisallowed
+from config.addresses import PrivateAddressError, check_literal, check_resolved, numeric_address
+from crawler.errors import PrivateTargetRefused, RobotsDisallowed
+from crawler.resolver import ensure_installed
 from crawler.robots import Rules, Shared, judge, robots_request
 
 if TYPE_CHECKING:
@@ -53,6 +59,43 @@ def retry_after_seconds(value: str | bytes | None, now: datetime | None = None) 
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class PublicAddressMiddleware:
+    """Refuse requests to hosts that are not public (``POLICYWATCH_ALLOW_PRIVATE_TARGETS`` off).
+
+    Every request passes here, redirect hops included (Scrapy's RedirectMiddleware hands each
+    new hop back to the scheduler, so it comes through the downloader middlewares again), and
+    so does robots.txt. A host written as an address (in any notation) is judged as written; a
+    name is resolved through the reactor's resolver, the one the download connects with:
+    :class:`~crawler.resolver.PublicOnlyResolver`, which refuses non-public answers, so a name
+    that resolves elsewhere by the time the download connects (DNS rebinding) gets no address.
+    A request through an egress proxy is not judged: the proxy resolves the name. A refusal is a
+    :class:`~crawler.errors.PrivateTargetRefused` (outcome ``structural``).
+    """
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if crawler.settings.getbool("POLICYWATCH_ALLOW_PRIVATE_TARGETS"):
+            raise NotConfigured  # no message: Scrapy would log one warning per crawl
+        ensure_installed(crawler)
+        return cls()
+
+    async def process_request(self, request: Request) -> None:
+        url = urlparse_cached(request)
+        host = url.hostname
+        if request.meta.get("proxy") or url.scheme not in ("http", "https") or not host:
+            return
+        try:
+            if numeric_address(host) is not None:
+                check_literal(host)
+            else:
+                from twisted.internet import reactor  # the installed one, imported late
+
+                address = await maybe_deferred_to_future(reactor.resolve(host))  # type: ignore[attr-defined]
+                check_resolved(host, [address])
+        except PrivateAddressError as exc:
+            raise PrivateTargetRefused(f"refused {request.url}: {exc}") from None
 
 
 class RobotsPolicyMiddleware:

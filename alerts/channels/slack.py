@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar
 
-from slack_sdk.webhook import WebhookClient
+from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 from alerts.channels.base import Channel, ScrubFilter
+from alerts.channels.connect import check_url, opener
 from alerts.config import secret
 from alerts.message import Message, facts, headline, label_name, marked, place, summary
+from config.addresses import PrivateAddressError
 
 log = logging.getLogger(__name__)
 MAX_BLOCKS, MAX_HEADER, MAX_SECTION, MAX_TEXT = 50, 150, 3000, 3000
@@ -81,6 +83,18 @@ def blocks_for(message: Message) -> list[dict[str, Any]]:
     return out
 
 
+class PublicWebhookClient(WebhookClient):
+    """slack_sdk's WebhookClient, its requests (and redirects) sent through
+    :func:`alerts.channels.connect.opener`: to public addresses only, unless allowed."""
+
+    def _perform_http_request_internal(self, url: str, req: Any) -> WebhookResponse:
+        check_url(url)
+        with opener(self.ssl).open(req, timeout=self.timeout) as http_resp:
+            charset = http_resp.headers.get_content_charset() or "utf-8"
+            return WebhookResponse(url=url, status_code=http_resp.status,
+                                   body=http_resp.read().decode(charset), headers=http_resp.headers)
+
+
 class SlackChannel(Channel):
     """Posts Block Kit messages to a Slack incoming webhook."""
 
@@ -96,13 +110,15 @@ class SlackChannel(Channel):
         for f in sdk_log.filters:
             if isinstance(f, ScrubFilter):
                 f.secrets = sorted(set(f.secrets) | set(self.secrets()))
-        client = WebhookClient(url, timeout=self.cfg.timeout, logger=sdk_log,  # type: ignore[arg-type]
-                               retry_handlers=[], default_headers={
-                                   "X-PolicyWatch-Delivery": message.key})
+        client = PublicWebhookClient(url, timeout=self.cfg.timeout, logger=sdk_log,  # type: ignore[arg-type]
+                                     retry_handlers=[], default_headers={
+                                         "X-PolicyWatch-Delivery": message.key})
         text = cut(message.subject + "\n" + "\n\n".join(summary(p) for p in message.payloads),
                    MAX_TEXT)
         try:
             response = client.send(text=text, blocks=blocks_for(message))
+        except PrivateAddressError as exc:
+            raise self.error("refused", exc, transient=False) from None
         except Exception as exc:  # noqa: BLE001 - any transport failure is a failed delivery
             raise self.error("delivery failed", exc) from None
         if response.status_code != 200:

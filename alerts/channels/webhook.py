@@ -17,8 +17,10 @@ import urllib.request
 from typing import Any, ClassVar
 
 from alerts.channels.base import Channel
+from alerts.channels.connect import check_url, opener
 from alerts.config import WebhookConfig, secret
 from alerts.message import Message
+from config.addresses import PrivateAddressError
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +60,11 @@ class WebhookChannel(Channel):
                    "Idempotency-Key": message.key, "X-PolicyWatch-Delivery": message.key}
         request = urllib.request.Request(url, data=body, headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=self.cfg.timeout) as response:
+            check_url(url)
+            with opener().open(request, timeout=self.cfg.timeout) as response:
                 status = response.status
+        except PrivateAddressError as exc:
+            raise self.error("refused", exc, transient=False) from None
         except urllib.error.HTTPError as exc:
             raise self.error(f"HTTP {exc.code}", transient=exc.code >= 500 or exc.code == 429) from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
