@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from config.addresses import PrivateAddressError, check_literal, is_public
+from crawler.targets import Target
 from tests.cli.test_check import FAST, counts, policywatch, write_targets
+from tests.crawler.childcrawl import run_crawl, run_rounds
 from tests.httpserver import PolicyTestServer
 from tests.publicnet import run_python
 
@@ -92,3 +94,28 @@ def test_a_public_host_redirecting_to_a_private_one_is_refused_at_that_hop(tmp_p
     # the redirects were followed up to the refused hop, and no refused hop reached the page
     assert report["hits"]["/pp"] == 3
     assert all(report["hits"][f"/{name}"] == 1 for name in lines if name.startswith("to-"))
+
+
+def _named(server: PolicyTestServer, name: str) -> Target:
+    return Target(id=f"t/{name}", platform="t", name=name, url=f"http://localhost:{server.port}/policy",
+                  select=["#component-container"], min_length=100)
+
+
+def test_the_daemons_rounds_refuse_private_names_too(http_server: PolicyTestServer) -> None:
+    """The daemon's CrawlerRunner installs no resolver of its own: the middleware installs one."""
+    rows = run_rounds([_named(http_server, "local")], rounds=2,
+                      settings={"POLICYWATCH_ALLOW_PRIVATE_TARGETS": False})
+    assert [(n, r.outcome) for n, r in rows] == [(0, "structural"), (1, "structural")]
+    assert all("localhost is a loopback name" in r.detail for _, r in rows)
+    assert http_server.hits("/policy") == 0
+
+
+def test_the_download_itself_connects_only_to_public_addresses(http_server: PolicyTestServer) -> None:
+    """Without the middleware's early check, the resolver the download connects through still
+    refuses the name's private address (what a DNS answer changed after the check would meet)."""
+    results = run_crawl([_named(http_server, "local")], settings={
+        "POLICYWATCH_ALLOW_PRIVATE_TARGETS": False,
+        "DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.PublicAddressMiddleware": None}})
+    assert results["t/local"].outcome == "transient"
+    assert "DNS lookup failed" in results["t/local"].detail
+    assert http_server.hits("/policy") == 0
