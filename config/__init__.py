@@ -116,6 +116,12 @@ def configured(name: str) -> Any:
         raise ConfigError(f"setting {name} ({setting.env}): bad value {raw!r}") from exc
 
 
+def validate() -> None:
+    """Read every setting once: :class:`ConfigError` for the first bad value, before any work."""
+    for name in SETTINGS:
+        configured(name)
+
+
 EGRESS_ENV_PREFIX = "POLICYWATCH_EGRESS_"
 
 
