@@ -230,6 +230,9 @@ def holder(engine: Engine, name: str) -> str | None:
         lock.acquire()
     except LockHeld as exc:
         return str(exc)
+    except OSError as exc:  # a read-only lock file or file system: no holder can write there
+        log.debug("cannot probe the %s lock: %s", name, exc)
+        return None
     lock.release()
     return None
 

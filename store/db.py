@@ -64,11 +64,11 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def _read_only_url(path: Path) -> str:
-    """A SQLite URI opening ``path`` read-only; ``immutable`` on a read-only file system, where
-    SQLite could not create the -shm file a WAL database needs (and nobody can write)."""
-    from store.faults import read_only_fs
+    """A SQLite URI opening ``path`` read-only; ``immutable`` on a read-only or full file system,
+    where SQLite could not create the -shm file a WAL database needs (and nobody can write)."""
+    from store.faults import free_bytes, read_only_fs
 
-    flags = "mode=ro" + ("&immutable=1" if read_only_fs(path) else "")
+    flags = "mode=ro" + ("&immutable=1" if read_only_fs(path) or free_bytes(path) == 0 else "")
     return f"sqlite:///file:{quote(str(path))}?{flags}&uri=true"
 
 

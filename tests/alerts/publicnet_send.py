@@ -1,4 +1,4 @@
-"""Run inside tests.publicnet's namespace: a webhook and a Slack channel post to a public host that
+"""Run inside tests.namespaces.run_python's namespace: a webhook and a Slack channel post to a public host that
 answers 200 on /ok and redirects /hook to a receiver on loopback; print what happened as JSON.
 
 Usage: python -m tests.alerts.publicnet_send

@@ -17,7 +17,7 @@ from alerts.message import Message
 from tests.alerts.conftest import SMTP_PASSWORD, SMTP_USER
 from tests.alerts.receiver import Receiver
 from tests.alerts.support import payload
-from tests.publicnet import run_python
+from tests.namespaces import run_python
 
 SECRET = "whsec-0123456789abcdef"
 REFUSED = "not a public address"
@@ -97,7 +97,7 @@ def test_email_is_refused_when_sending_to_a_private_server(
 
 
 def test_a_public_receiver_redirecting_to_loopback_is_refused_at_that_hop(tmp_path: Path) -> None:
-    """In a namespace where public.test is a public address on loopback (tests/publicnet.py)."""
+    """In a namespace where public.test is a public address on loopback (tests/namespaces.py)."""
     ran = run_python(tmp_path, "-m", "tests.alerts.publicnet_send", timeout=120)
     assert ran.returncode == 0, ran.stderr
     out = json.loads(ran.stdout)

@@ -1,4 +1,4 @@
-"""Run inside tests.publicnet's namespace: serve pages on a public address, run a real
+"""Run inside tests.namespaces.run_python's namespace: serve pages on a public address, run a real
 `policywatch check` with private targets refused, print its lines and the server's hits as JSON.
 
 Usage: python -m tests.crawler.publicnet_check WORKDIR

@@ -13,7 +13,7 @@ from crawler.targets import Target
 from tests.cli.test_check import FAST, counts, policywatch, write_targets
 from tests.crawler.childcrawl import run_crawl, run_rounds
 from tests.httpserver import PolicyTestServer
-from tests.publicnet import run_python
+from tests.namespaces import run_python
 
 REFUSED = "not a public address"
 OFF = {"POLICYWATCH_ALLOW_PRIVATE_TARGETS": "0"}
@@ -76,7 +76,7 @@ def test_private_hosts_are_refused_before_any_request(tmp_path: Path, sqlite_url
 
 
 def test_a_public_host_redirecting_to_a_private_one_is_refused_at_that_hop(tmp_path: Path) -> None:
-    """In a namespace where public.test is a public address on loopback (tests/publicnet.py)."""
+    """In a namespace where public.test is a public address on loopback (tests/namespaces.py)."""
     ran = run_python(tmp_path, "-m", "tests.crawler.publicnet_check", str(tmp_path))
     assert ran.returncode == 0, ran.stderr
     report = json.loads(ran.stdout)
