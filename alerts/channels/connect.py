@@ -22,7 +22,7 @@ from config.addresses import WEB_SCHEMES, allowed, check_literal, check_resolved
 
 
 def open_socket(address: tuple[str, int], timeout: Any = socket._GLOBAL_DEFAULT_TIMEOUT,  # type: ignore[attr-defined]
-                source_address: tuple[str, int] | None = None) -> socket.socket:
+                source_address: Any = None) -> socket.socket:
     """``socket.create_connection`` that refuses a host with any address that is not public
     (:class:`~config.addresses.PrivateAddressError`) unless private targets are allowed."""
     if allowed():

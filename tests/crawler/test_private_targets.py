@@ -101,6 +101,17 @@ def _named(server: PolicyTestServer, name: str) -> Target:
                   select=["#component-container"], min_length=100)
 
 
+def test_an_egress_proxy_on_a_private_address_is_used(tmp_path: Path) -> None:
+    """Egress proxies are exempt: the proxy (here on loopback) resolves the document's name."""
+    ran = run_python(tmp_path, "-m", "tests.crawler.publicnet_check", str(tmp_path), "--via-proxy")
+    assert ran.returncode == 0, ran.stderr
+    report = json.loads(ran.stdout)
+    assert report["returncode"] == 0, report["stderr"]
+    [line] = json.loads(report["stdout"])
+    assert line["outcome"] == "new_version", line
+    assert report["proxied"] >= 1
+
+
 def test_the_daemons_rounds_refuse_private_names_too(http_server: PolicyTestServer) -> None:
     """The daemon's CrawlerRunner installs no resolver of its own: the middleware installs one."""
     rows = run_rounds([_named(http_server, "local")], rounds=2,
@@ -111,11 +122,13 @@ def test_the_daemons_rounds_refuse_private_names_too(http_server: PolicyTestServ
 
 
 def test_the_download_itself_connects_only_to_public_addresses(http_server: PolicyTestServer) -> None:
-    """Without the middleware's early check, the resolver the download connects through still
-    refuses the name's private address (what a DNS answer changed after the check would meet)."""
+    """A name judged public by the middleware that resolves to a private address when the
+    download connects (DNS rebinding; tests/crawler/guarding.py stands for the first answer):
+    the resolver the download connects through refuses it."""
     results = run_crawl([_named(http_server, "local")], settings={
         "POLICYWATCH_ALLOW_PRIVATE_TARGETS": False,
-        "DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.PublicAddressMiddleware": None}})
+        "DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.PublicAddressMiddleware": None,
+                                   "tests.crawler.guarding.GuardWithoutChecking": 50}})
     assert results["t/local"].outcome == "transient"
     assert "DNS lookup failed" in results["t/local"].detail
     assert http_server.hits("/policy") == 0
