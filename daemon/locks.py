@@ -217,6 +217,7 @@ def lock_for(engine: Engine, name: str, purpose: str = "policywatch") -> Lock:
         database = engine.url.database
         if not database or database == ":memory:" or database.startswith("file::memory:"):
             return NullLock(name)
+        database = database.removeprefix("file:")  # a URI filename (a read-only Store)
         return FileLock(Path(f"{database}.{name}.lock"), name, purpose)
     raise LockHeld(f"no {name} lock for {dialect} databases (SQLite and PostgreSQL only)")
 

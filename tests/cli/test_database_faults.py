@@ -110,3 +110,17 @@ def test_a_read_only_database_file(server: PolicyTestServer, shared_dir: Path) -
     assert [d["slug"] for d in json.loads(documents.stdout)] == ["test/policy"]
     status = _as_nobody("status", "--db", str(db), "--targets", str(targets))
     assert status.returncode == 0, status.stderr[-3000:]
+
+
+def test_a_store_opened_read_only_finds_the_same_lock_files(tmp_path: Path) -> None:
+    """`status` opens the database read-only and must still see the daemon's lock."""
+    from daemon.locks import FileLock, lock_for
+    from store import Store
+
+    db = tmp_path / "pw.db"
+    Store(str(db)).dispose()
+    reader = Store(str(db), read_only=True)
+    assert reader.read_only and str(reader.engine.url.database).startswith("file:")
+    lock = lock_for(reader.engine, "daemon")
+    assert isinstance(lock, FileLock) and lock.path == Path(f"{db}.daemon.lock")
+    reader.dispose()
