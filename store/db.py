@@ -146,13 +146,13 @@ class Store:
             with self.engine.begin() as conn:
                 conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
 
-        self._guard(write)
+        self._guard(write, "write to")
 
-    def _guard(self, action: Any) -> Any:
+    def _guard(self, action: Any, doing: str = "open") -> Any:
         try:
             return action()
         except Exception as exc:  # noqa: BLE001 - reported in one line, password masked
-            raise StoreError(explain(exc, self.path, self.safe_url)) from exc
+            raise StoreError(explain(exc, self.path, self.safe_url, doing)) from exc
 
     @contextmanager
     def _migration_lock(self) -> Iterator[None]:

@@ -44,12 +44,12 @@ def _file_cause(path: Path, message: str) -> str | None:
     return None
 
 
-def explain(exc: BaseException, path: Path | None, where: str) -> str:
+def explain(exc: BaseException, path: Path | None, where: str, doing: str = "open") -> str:
     """One line: the database (its file, or its URL with the password masked), the cause, and
-    the driver's own first line."""
+    the driver's own first line; ``doing`` ("open", "write to") when no file says why."""
     message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if path is not None:
         cause = _file_cause(path, message)
         if cause:
             return f"database {path}: {cause} ({message})"
-    return f"cannot open database {where}: {message}"
+    return f"cannot {doing} database {where}: {message}"

@@ -105,3 +105,16 @@ def test_checks_started_together_on_a_fresh_database_never_fail_on_the_migration
         assert "already exists" not in err and "UniqueViolation" not in err
     assert codes[0] == exits.OK
     assert counts(db_url)["versions"] == 1
+
+
+def test_a_read_only_postgresql_database_is_4(server: PolicyTestServer, tmp_path: Path, db_url: str) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite's read-only cases are in test_database_faults.py")
+    Store(db_url).dispose()  # migrated; from now on every transaction is read-only
+    targets = write_targets(tmp_path / "t.toml", server, {"policy": "/legal/privacy-policy"})
+    url = f"{db_url}%20-cdefault_transaction_read_only%3Don"
+    done = policywatch("check", "--db", url, "--targets", str(targets), *FAST)
+    assert done.returncode == exits.DATABASE, done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("Error: cannot write to database postgresql+psycopg://") and "read-only" in line
+    assert server.hits("/legal/privacy-policy") == 0
