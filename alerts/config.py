@@ -10,10 +10,12 @@ from __future__ import annotations
 import os
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator,
+                      model_validator)
 
 import config as settings
 from alerts.errors import AlertConfigError
+from config.addresses import allowed, check_literal
 
 SEVERITIES = ("none", "low", "medium", "high")
 Severity = Literal["low", "medium", "high"]
@@ -55,6 +57,16 @@ class ChannelConfig(_Strict):
         return out
 
 
+def _web_url(value: SecretStr | None) -> SecretStr | None:
+    """An inline URL must be http(s) and, unless private targets are allowed, not name an address
+    that is not public (a URL from ``*_env`` is judged when sending)."""
+    if value is not None:
+        from alerts.channels.connect import check_url
+
+        check_url(value.get_secret_value())
+    return value
+
+
 def _one_of(model: BaseModel, name: str, required: bool = True) -> None:
     given = [getattr(model, name) is not None, getattr(model, name + "_env") is not None]
     if all(given):
@@ -69,6 +81,8 @@ class SlackConfig(ChannelConfig):
     kind: Literal["slack"]
     webhook_url: SecretStr | None = None
     webhook_url_env: str | None = None
+
+    _webhook_url = field_validator("webhook_url")(_web_url)
 
     @model_validator(mode="after")
     def _check(self) -> SlackConfig:
@@ -123,6 +137,13 @@ class EmailConfig(ChannelConfig):
     sender: str
     to: list[str] = Field(min_length=1)
 
+    @field_validator("host")
+    @classmethod
+    def _public_host(cls, host: str) -> str:
+        if not allowed():
+            check_literal(host)
+        return host
+
     @model_validator(mode="after")
     def _check(self) -> EmailConfig:
         _one_of(self, "password", required=False)
@@ -135,6 +156,7 @@ class WebhookConfig(ChannelConfig):
     kind: Literal["webhook"]
     url: SecretStr | None = None
     url_env: str | None = None
+    _url = field_validator("url")(_web_url)
     secret: SecretStr | None = None
     secret_env: str | None = None
     headers: dict[str, str] = {}

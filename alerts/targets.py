@@ -3,8 +3,9 @@
 Channels call :func:`check_url` for a URL they POST to (webhook, Slack webhook, Slack Web API) and
 :func:`check_host` for the host of an Apprise URL of a self-hosted service. Both raise
 :class:`AlertConfigError`, so a channel with a bad address is skipped with one clear line and its
-alerts wait. The rule for non-public addresses (issue 11: refuse private targets unless a setting
-allows them) belongs in :func:`check_host`.
+alerts wait. A host written as an address that is not public is refused here unless
+``allow_private_targets``; names are resolved and judged when the connection opens
+(:mod:`alerts.channels.connect`), on every redirect hop.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from alerts.errors import AlertConfigError
+from config.addresses import PrivateAddressError, allowed, check_literal
 
 HTTP_SCHEMES = frozenset({"http", "https"})
 SELF_HOSTED_APPRISE = frozenset({
@@ -24,6 +26,11 @@ def check_host(host: str, what: str) -> None:
     """Refuse a host alerts must not be sent to."""
     if not host:
         raise AlertConfigError(f"{what}: no host")
+    if not allowed():
+        try:
+            check_literal(host)  # a host written as an address; names are judged when connecting
+        except PrivateAddressError as exc:
+            raise AlertConfigError(f"{what}: {exc}") from None
 
 
 def check_url(url: str, what: str) -> None:

@@ -40,7 +40,7 @@ def list_(status: str | None, limit: int, db: str | None, fmt: str) -> None:
 
     from store.models import Alert
 
-    with open_store(db).session() as s:
+    with open_store(db, read_only=True).session() as s:
         q = select(Alert).order_by(Alert.id.desc()).limit(limit)
         rows = [_row(a) for a in s.scalars(q.where(Alert.status == status) if status else q)]
     if fmt == "json":
@@ -66,7 +66,7 @@ def show(alert_id: int, db: str | None, fmt: str) -> None:
     from store import NotFound
     from store.models import Alert
 
-    with open_store(db).session() as s:
+    with open_store(db, read_only=True).session() as s:
         a = s.get(Alert, alert_id)
         if a is None:
             raise NotFound(f"no alert {alert_id}")

@@ -36,7 +36,7 @@ def documents(db: str | None, fmt: str) -> None:
     """List the documents in the database with their last check."""
     from store import query
 
-    store = open_store(db)
+    store = open_store(db, read_only=True)
     with store.session() as s:
         rows = query.documents(s)
         data: list[dict[str, Any]] = [{
@@ -69,7 +69,7 @@ def history(doc: str, db: str | None, fmt: str) -> None:
     from store import query
     from store.models import Change
 
-    store = open_store(db)
+    store = open_store(db, read_only=True)
     with store.session() as s:
         document = query.document(s, doc)
         versions = query.history(s, document)
@@ -119,7 +119,7 @@ def show(doc: str, version_id: int | None, at: str | None, db: str | None, fmt: 
     """Print the text of DOC: the latest version, a given one, or the one in force at a date."""
     from store import query
 
-    store = open_store(db)
+    store = open_store(db, read_only=True)
     with store.session() as s:
         v = query.version(s, query.document(s, doc), version_id, _parse_date(at) if at else None)
         data = _version_json(v, text=True)
@@ -145,7 +145,7 @@ def diff(doc: str, a: int | None, b: int | None, db: str | None, fmt: str,
     from ingest import change_between
     from store import NotFound, query
 
-    store = open_store(db)
+    store = open_store(db, read_only=True)
     with store.session() as s:
         document = query.document(s, doc)
         if a is None:

@@ -9,19 +9,25 @@ from typing import Any
 
 import click
 
+import config
+from cli import exits
 from cli.common import (db_option, emit_json, fetchable_only, format_option, handle_errors,
                         load_targets, open_store, scrapy_settings_option, targets_option)
 
 
 def run_check(targets: list[Any], db: str | None, settings: dict[str, Any],
               progress: bool) -> Any:
-    """One crawl pass over ``targets`` into the store; returns the Recorder with its lines."""
+    """One crawl pass over ``targets`` into the store; returns the Recorder with its lines.
+
+    The database is opened and a write is committed before anything is fetched (StoreError
+    when it cannot be written); LockHeld when another crawl holds the lock."""
     from crawler.run import crawl
-    from daemon.locks import LockHeld, held
+    from daemon.locks import held
     from ingest import Recorder
     from store.record import validators
 
     store = open_store(db)
+    store.check_writable()
     recorder = Recorder(store, targets)
     with store.session() as s:
         known = validators(s)
@@ -35,33 +41,31 @@ def run_check(targets: list[Any], db: str | None, settings: dict[str, Any],
             click.echo(f"[{len(recorder.lines)}/{total}] {line.slug}: {line.outcome} "
                        f"({line.duration_ms} ms){extra}", err=True)
 
-    try:
-        with held(store.engine, "crawl", "policywatch check"):
-            crawl(targets, sink, known, settings)
-    except LockHeld as exc:
-        raise click.ClickException(f"refusing to check: {exc}; try again when it ends") from exc
+    with held(store.engine, "crawl", "policywatch check"):
+        crawl(targets, sink, known, settings)
     missing = {t.id for t in targets} - {ln.slug for ln in recorder.lines}
     if missing:  # the crawler promises one item per target; say so if it broke that promise
         raise click.ClickException(f"no result for {', '.join(sorted(missing))}")
     return recorder
 
 
-@click.command()
+@click.command(epilog=exits.HELP)
 @click.argument("docs", nargs=-1, metavar="[DOC]...")
 @db_option
 @targets_option
 @format_option
 @scrapy_settings_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
-@handle_errors
+@exits.check_exits
 def check(docs: tuple[str, ...], db: str | None, targets: Path | None, fmt: str,
           sets: dict[str, str], quiet: bool) -> None:
     """Fetch every declared document (or DOC...) once and record what changed.
 
     Exit status 0 when every document was checked (new version or unchanged), 1 when any
-    fetch failed (blocked, transient, structural, robots_disallowed). A document whose egress
+    fetch failed, other statuses when nothing could be fetched (below). A document whose egress
     (e.g. the EU) has no proxy configured is not fetched, and says so on stderr.
     """
+    config.validate()
     picked = fetchable_only(load_targets(targets, docs))
     recorder = run_check(picked, db, sets, progress=not quiet)
     if fmt == "json":
@@ -74,7 +78,7 @@ def check(docs: tuple[str, ...], db: str | None, targets: Path | None, fmt: str,
             if ln.severity:
                 click.echo(f"  {ln.slug}: {ln.severity} {', '.join(ln.labels) or ''}")
     if recorder.failed:
-        sys.exit(1)
+        sys.exit(exits.FETCH_FAILED)
 
 
 @click.command()

@@ -51,10 +51,12 @@ def scrapy_settings_option(f: F) -> F:
                         )(f)
 
 
-def open_store(db: str | None) -> Any:
+def open_store(db: str | None, *, read_only: bool = False) -> Any:
+    """The database of ``--db`` or the ``db`` setting; ``read_only`` for the commands that only
+    read (an up-to-date SQLite file is then opened read-only: it may be on a read-only mount)."""
     from store import Store
 
-    return Store(db or config.get("db"))
+    return Store(db or config.get("db"), read_only=read_only)
 
 
 def load_targets(path: Path | None, only: Sequence[str] = ()) -> list[Any]:

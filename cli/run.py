@@ -81,7 +81,7 @@ def status(db: str | None, targets: Path | None, fmt: str, require_daemon: bool)
     """
     from daemon.status import build
 
-    store = open_store(db)
+    store = open_store(db, read_only=True)
     try:
         report = build(store, load_targets(targets), _schedule_config(), require_daemon=require_daemon)
     finally:

@@ -72,7 +72,7 @@ def serve(host: str, port: int, token: str | None, insecure_no_token: bool,
     listed = allowed_hosts or config.get("allowed_hosts")
     names = ([h.strip() for h in listed.split(",") if h.strip()] if listed
              else default_hosts(host, public_url))
-    store = open_store(db)
+    store = open_store(db, read_only=True)
     app = create_app(store, token=token, fetching=_fetching(targets), allowed_hosts=names,
                      public_url=public_url)
     server = waitress.create_server(app, host=host, port=port, threads=threads,

@@ -26,12 +26,24 @@ def _config_home() -> Path:
     return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "policywatch"
 
 
+def flag(raw: Any) -> bool:
+    """A yes/no setting: a TOML boolean, or 1/true/yes/on and 0/false/no/off in the environment."""
+    if isinstance(raw, bool):
+        return raw
+    word = str(raw).strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"not a yes/no value: {raw!r}")
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
     default: Callable[[], Any]
     help: str
-    kind: type = str
+    kind: Callable[[Any], Any] = str
 
     @property
     def env(self) -> str:
@@ -53,6 +65,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
             "Fraction of a document's text that may disappear in one fetch; a text that lost more "
             "is held (structural, no version, no alert) until the next fetch confirms it. 0: off.",
             float),
+    Setting("allow_private_targets", lambda: False,
+            "Allow fetching documents and delivering alerts to addresses that are not public "
+            "(loopback, private networks, link-local, e.g. 169.254.169.254); off: refused.", flag),
     Setting("log_format", lambda: "text", "Log line format: text or json."),
     Setting("token", lambda: None,
             "Token `policywatch serve` requires on every request (needed off loopback)."),
@@ -102,6 +117,12 @@ def configured(name: str) -> Any:
         return setting.kind(raw)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"setting {name} ({setting.env}): bad value {raw!r}") from exc
+
+
+def validate() -> None:
+    """Read every setting once: :class:`ConfigError` for the first bad value, before any work."""
+    for name in SETTINGS:
+        configured(name)
 
 
 EGRESS_ENV_PREFIX = "POLICYWATCH_EGRESS_"

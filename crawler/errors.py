@@ -35,3 +35,12 @@ class BrowserUnavailable(BrowserError):
 
     Raised by :class:`crawler.browser.LazyChromium` on the first browser request of a crawl.
     """
+
+
+class PrivateTargetRefused(IgnoreRequest):
+    """A request's host is, or resolves to, an address that is not public (loopback, private,
+    link-local such as 169.254.169.254, ...) and ``allow_private_targets`` is off.
+
+    Raised by :class:`crawler.middlewares.PublicAddressMiddleware` for the first request and
+    every redirect hop; the spider's errback reports it as a ``structural`` outcome.
+    """

@@ -1,5 +1,8 @@
-"""Downloader middlewares: our robots.txt policy, and Scrapy's retries with a back-off.
+"""Downloader middlewares: public addresses only, our robots.txt policy, and Scrapy's retries
+with a back-off.
 
+- :class:`PublicAddressMiddleware` refuses a request (the first and every redirect hop) whose
+  host is or resolves to an address that is not public, unless private targets are allowed.
 - :class:`RobotsPolicyMiddleware` replaces Scrapy's RobotsTxtMiddleware: race-free,
   a refusal is a typed :class:`~crawler.errors.RobotsDisallowed`, and each request
   says whether robots.txt applies (``meta["dont_obey_robotstxt"]``, set by the spider
@@ -14,16 +17,20 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from urllib.request import getproxies, proxy_bypass
 from typing import TYPE_CHECKING, Any
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import load_object
 from twisted.internet.task import deferLater
 
-from crawler.errors import RobotsDisallowed
+from config.addresses import PrivateAddressError, check_literal, check_resolved, numeric_address
+from crawler.errors import PrivateTargetRefused, RobotsDisallowed
+from crawler.resolver import PublicOnlyResolver, ensure_installed
 from crawler.robots import Rules, Shared, judge, robots_request
 
 if TYPE_CHECKING:
@@ -53,6 +60,55 @@ def retry_after_seconds(value: str | bytes | None, now: datetime | None = None) 
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class PublicAddressMiddleware:
+    """Refuse requests to hosts that are not public (``POLICYWATCH_ALLOW_PRIVATE_TARGETS`` off).
+
+    Every request passes here, redirect hops included (Scrapy's RedirectMiddleware hands each
+    new hop back to the scheduler, so it comes through the downloader middlewares again), and
+    so does robots.txt. A host written as an address (in any notation) is judged as written; a
+    name is resolved through the reactor's resolver, the one the download connects with:
+    :class:`~crawler.resolver.PublicOnlyResolver`, which from then on refuses non-public answers
+    for that name, so a name that resolves elsewhere by the time the download connects (DNS
+    rebinding) gets no address. A request through a proxy (an egress, or ``http_proxy`` in the
+    environment) is not judged: the proxy resolves the name. A refusal is a
+    :class:`~crawler.errors.PrivateTargetRefused` (outcome ``structural``).
+    """
+
+    def __init__(self, resolver: PublicOnlyResolver, env_proxies: bool) -> None:
+        self.resolver = resolver
+        self.env_proxies = env_proxies
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if crawler.settings.getbool("POLICYWATCH_ALLOW_PRIVATE_TARGETS"):
+            raise NotConfigured  # no message: Scrapy would log one warning per crawl
+        return cls(ensure_installed(crawler), crawler.settings.getbool("HTTPPROXY_ENABLED"))
+
+    def _proxied(self, request: Request, scheme: str, host: str) -> bool:
+        """Whether the request goes through a proxy: an egress proxy in its meta, or (as
+        Scrapy's HttpProxyMiddleware, further down, will decide) one from the environment."""
+        if "proxy" in request.meta:
+            return bool(request.meta["proxy"])
+        return self.env_proxies and scheme in getproxies() and not proxy_bypass(host)
+
+    async def process_request(self, request: Request) -> None:
+        url = urlparse_cached(request)
+        host = url.hostname
+        if url.scheme not in ("http", "https") or not host or self._proxied(request, url.scheme, host):
+            return
+        try:
+            if numeric_address(host) is not None:
+                check_literal(host)
+            else:
+                from twisted.internet import reactor  # the installed one, imported late
+
+                self.resolver.guard(host)  # checked here, and again when the download connects
+                address = await maybe_deferred_to_future(reactor.resolve(host))  # type: ignore[attr-defined,arg-type]
+                check_resolved(host, [address])
+        except PrivateAddressError as exc:
+            raise PrivateTargetRefused(f"refused {request.url}: {exc}") from None
 
 
 class RobotsPolicyMiddleware:

@@ -27,7 +27,7 @@ from scrapy.exceptions import (
 )
 from twisted.internet import error as txerror
 
-from crawler.errors import BrowserError, RobotsDisallowed, RobotsUnavailable
+from crawler.errors import BrowserError, PrivateTargetRefused, RobotsDisallowed, RobotsUnavailable
 from crawler.items import BLOCKED, FETCHED, NOT_MODIFIED, ROBOTS_DISALLOWED, STRUCTURAL, TRANSIENT
 from crawler.targets import Target
 from extract import EXTRACTOR_VERSION, ExtractError, decode_html, extract_html
@@ -212,6 +212,8 @@ def classify_failure(exc: BaseException, urls: Sequence[str], rules: BlockRules,
     """Decide the outcome of a request that produced no usable response."""
     if isinstance(exc, RobotsDisallowed):
         return Verdict(ROBOTS_DISALLOWED, str(exc))
+    if isinstance(exc, PrivateTargetRefused):
+        return Verdict(STRUCTURAL, str(exc))
     if isinstance(exc, (RobotsUnavailable, BrowserError)):
         return Verdict(TRANSIENT, str(exc))
     if isinstance(exc, IgnoreRequest) and _decompressed_too_large(exc):

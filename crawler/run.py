@@ -37,9 +37,14 @@ FAST_SETTINGS: dict[str, Any] = {
 
 
 def make_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
-    """PolicyWatch's Scrapy settings (``crawler.settings``) with ``overrides`` applied."""
+    """PolicyWatch's Scrapy settings (``crawler.settings``, with the ``allow_private_targets``
+    setting) with ``overrides`` applied."""
+    import config
+
     settings = Settings()
     settings.setmodule(default_settings, priority="project")
+    settings.set("POLICYWATCH_ALLOW_PRIVATE_TARGETS", config.get("allow_private_targets"),
+                 priority="project")
     if overrides:
         settings.update(dict(overrides), priority="cmdline")
     return settings

@@ -44,6 +44,7 @@ HTTPERROR_ALLOW_ALL = True  # the spider classifies every status itself
 # --- Components -------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.PublicAddressMiddleware": 50,
     "crawler.middlewares.RobotsPolicyMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
@@ -71,6 +72,10 @@ PLAYWRIGHT_MAX_CONTEXTS = 2  # one context per browser fetch, closed after it: b
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 1
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000  # ms
 PLAYWRIGHT_PROCESS_REQUEST_HEADERS = None  # the browser's own headers, plus the target's language
+
+# The reactor's resolver (installed by CrawlerProcess): Scrapy's caching one, refusing answers
+# that are not public addresses unless POLICYWATCH_ALLOW_PRIVATE_TARGETS (crawler/resolver.py).
+TWISTED_DNS_RESOLVER = "crawler.resolver.PublicOnlyResolver"
 
 # Nothing listens on a port during a crawl.
 TELNETCONSOLE_ENABLED = False
@@ -121,6 +126,7 @@ POLICYWATCH_REQUIRE_HTML_END = True
 POLICYWATCH_BROWSER_RETRY = True
 POLICYWATCH_BROWSER_SETTLE_MS = 5000
 POLICYWATCH_BROWSER_USER_AGENT = None
+POLICYWATCH_ALLOW_PRIVATE_TARGETS = False  # make_settings() fills in the allow_private_targets setting
 
 #: Help line for every PolicyWatch setting (a test checks they are all documented).
 POLICYWATCH_HELP = {
@@ -141,4 +147,7 @@ POLICYWATCH_HELP = {
     "POLICYWATCH_BROWSER_SETTLE_MS": "Browser fetches: how long to wait for the page's network to go quiet "
     "(its scripts to finish) before reading it.",
     "POLICYWATCH_BROWSER_USER_AGENT": "User-Agent of browser fetches; None: Chromium's own.",
+    "POLICYWATCH_ALLOW_PRIVATE_TARGETS": "Fetch hosts that are or resolve to addresses that are not "
+    "public (loopback, private, link-local); off: such a fetch, or redirect hop, is refused "
+    "(structural). Default: the allow_private_targets setting.",
 }

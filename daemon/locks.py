@@ -217,6 +217,7 @@ def lock_for(engine: Engine, name: str, purpose: str = "policywatch") -> Lock:
         database = engine.url.database
         if not database or database == ":memory:" or database.startswith("file::memory:"):
             return NullLock(name)
+        database = database.removeprefix("file:")  # a URI filename (a read-only Store)
         return FileLock(Path(f"{database}.{name}.lock"), name, purpose)
     raise LockHeld(f"no {name} lock for {dialect} databases (SQLite and PostgreSQL only)")
 
@@ -230,6 +231,9 @@ def holder(engine: Engine, name: str) -> str | None:
         lock.acquire()
     except LockHeld as exc:
         return str(exc)
+    except OSError as exc:  # a read-only lock file or file system: no holder can write there
+        log.debug("cannot probe the %s lock: %s", name, exc)
+        return None
     lock.release()
     return None
 

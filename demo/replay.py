@@ -79,7 +79,8 @@ def _crawl_while(sink: Callable[[Any], None], before: Callable[[int], list[Any]]
 
     from crawler.run import FAST_SETTINGS, crawl_deferred, install_reactor, make_settings
 
-    settings = make_settings(FAST_SETTINGS)  # loopback: no politeness delays
+    # loopback: no politeness delays, and the demo's own server on 127.0.0.1 may be fetched
+    settings = make_settings({**FAST_SETTINGS, "POLICYWATCH_ALLOW_PRIVATE_TARGETS": True})
     reactor = install_reactor(settings)
 
     runner = CrawlerRunner(settings)

@@ -3,6 +3,9 @@
 PostgreSQL comes from POLICYWATCH_TEST_PG (default: CI's server at 127.0.0.1:5432, database
 test); each test gets a schema of its own, dropped afterwards. Where no server answers, the
 PostgreSQL cases are skipped, except under CI=true, where they fail.
+
+Every test serves its pages and receives its alerts on loopback, so private targets are allowed
+here (and in the processes the tests start); the tests of the refusal turn it off.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import pytest
 PG_URL = os.environ.get("POLICYWATCH_TEST_PG",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ROOT = Path(__file__).resolve().parent.parent
+os.environ["POLICYWATCH_ALLOW_PRIVATE_TARGETS"] = "1"
 FIXTURES = ROOT / "fixtures"
 
 

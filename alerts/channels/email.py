@@ -16,9 +16,11 @@ from email.utils import formatdate
 from typing import Any, ClassVar
 
 from alerts.channels.base import Channel
+from alerts.channels.connect import PublicSMTP, PublicSMTPSSL
 from alerts.config import EmailConfig, secret
 from alerts.errors import scrub
 from alerts.message import TEST_NOTE, Message, facts, headline, label_name, links, place, quotes
+from config.addresses import PrivateAddressError
 
 log = logging.getLogger(__name__)
 COLOURS = {"high": "#c62828", "medium": "#ef6c00", "low": "#1565c0", "none": "#616161"}
@@ -87,8 +89,8 @@ class EmailChannel(Channel):
         port = cfg.port or PORTS[cfg.security]
         context = ssl.create_default_context(cafile=cfg.ca_file)
         if cfg.security == "ssl":
-            return smtplib.SMTP_SSL(cfg.host, port, timeout=cfg.timeout, context=context)
-        smtp = smtplib.SMTP(cfg.host, port, timeout=cfg.timeout)
+            return PublicSMTPSSL(cfg.host, port, timeout=cfg.timeout, context=context)
+        smtp = PublicSMTP(cfg.host, port, timeout=cfg.timeout)
         if cfg.security == "starttls":
             smtp.starttls(context=context)
         return smtp
@@ -105,6 +107,8 @@ class EmailChannel(Channel):
                 if cfg.username:
                     smtp.login(cfg.username, password or "")
                 refused = smtp.send_message(mail)
+        except PrivateAddressError as exc:
+            raise self.error("refused", exc, transient=False) from None
         except smtplib.SMTPAuthenticationError as exc:
             raise self.error("authentication failed", exc) from None
         except smtplib.SMTPRecipientsRefused as exc:

@@ -10,13 +10,16 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar
 
-from slack_sdk.webhook import WebhookClient
+from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 from alerts.channels.base import Channel, ScrubFilter
+from alerts.channels import connect
+from alerts.channels.connect import opener
 from alerts.config import secret
 from alerts.errors import http_transient
 from alerts.message import TEST_NOTE, Message, facts, headline, label_name, links, place, quotes, summary
 from alerts.targets import check_url
+from config.addresses import PrivateAddressError
 
 log = logging.getLogger(__name__)
 MAX_BLOCKS, MAX_HEADER, MAX_SECTION, MAX_TEXT = 50, 150, 3000, 3000
@@ -97,6 +100,18 @@ def sdk_logger(secrets: list[str]) -> logging.Logger:
     return sdk_log
 
 
+class PublicWebhookClient(WebhookClient):
+    """slack_sdk's WebhookClient, its requests (and redirects) sent through
+    :func:`alerts.channels.connect.opener`: to public addresses only, unless allowed."""
+
+    def _perform_http_request_internal(self, url: str, req: Any) -> WebhookResponse:
+        connect.check_url(url)
+        with opener(self.ssl).open(req, timeout=self.timeout) as http_resp:
+            charset = http_resp.headers.get_content_charset() or "utf-8"
+            return WebhookResponse(url=url, status_code=http_resp.status,
+                                   body=http_resp.read().decode(charset), headers=http_resp.headers)
+
+
 class SlackChannel(Channel):
     """Posts Block Kit messages to a Slack incoming webhook."""
 
@@ -109,12 +124,14 @@ class SlackChannel(Channel):
     def send(self, message: Message) -> None:
         url = secret(self.cfg, "webhook_url")
         assert url is not None
-        client = WebhookClient(url, timeout=self.cfg.timeout, logger=sdk_logger(self.secrets()),  # type: ignore[arg-type]
-                               retry_handlers=[], default_headers={
-                                   "X-PolicyWatch-Delivery": message.key})
+        client = PublicWebhookClient(url, timeout=self.cfg.timeout, logger=sdk_logger(self.secrets()),  # type: ignore[arg-type]
+                                     retry_handlers=[], default_headers={
+                                         "X-PolicyWatch-Delivery": message.key})
         text = fallback_text(message)
         try:
             response = client.send(text=text, blocks=blocks_for(message))
+        except PrivateAddressError as exc:
+            raise self.error("refused", exc, transient=False) from None
         except Exception as exc:  # noqa: BLE001 - any transport failure is a failed delivery
             raise self.error("delivery failed", exc) from None
         if response.status_code != 200:

@@ -17,10 +17,12 @@ import urllib.request
 from typing import Any, ClassVar
 
 from alerts.channels.base import Channel
+from alerts.channels.connect import opener
 from alerts.config import WebhookConfig, secret
 from alerts.errors import http_transient
 from alerts.message import Message
 from alerts.targets import check_url
+from config.addresses import PrivateAddressError
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +67,10 @@ class WebhookChannel(Channel):
                    "Idempotency-Key": message.key, "X-PolicyWatch-Delivery": message.key}
         request = urllib.request.Request(url, data=body, headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=self.cfg.timeout) as response:
+            with opener().open(request, timeout=self.cfg.timeout) as response:
                 status = response.status
+        except PrivateAddressError as exc:
+            raise self.error("refused", exc, transient=False) from None
         except urllib.error.HTTPError as exc:
             raise self.error(f"HTTP {exc.code}", transient=http_transient(exc.code)) from None
         except (urllib.error.URLError, OSError, ValueError) as exc:

@@ -16,6 +16,7 @@ from store import Store
 from store.models import Alert, Change, Check, Snapshot, Version
 from tests.httpserver import LINKEDIN_PAGES, PolicyTestServer
 
+ROOT_DIR = Path(__file__).resolve().parents[2]
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "DOWNLOAD_TIMEOUT=2",
         "-s", "RETRY_TIMES=1", "-s", "POLICYWATCH_RETRY_BACKOFF_BASE=0.05",
         "-s", "POLICYWATCH_RETRY_AFTER_MAX=5"]
@@ -130,7 +131,7 @@ def test_a_bad_alerts_config_stops_check_before_crawling(
     targets = write_targets(tmp_path / "t.toml", server, {"policy": "/legal/privacy-policy"})
     done = policywatch("check", "--db", sqlite_url, "--targets", str(targets), *FAST,
                        env={"POLICYWATCH_CONFIG": str(config)})
-    assert done.returncode == 1
+    assert done.returncode == 2  # a configuration error (cli/exits.py)
     assert "alerts.channels.ops.webhok_url" in done.stderr
     assert server.hits("/legal/privacy-policy") == 0
     assert counts(sqlite_url)["checks"] == 0

@@ -126,6 +126,7 @@ def env(tmp_path: Path) -> dict[str, str]:
     out["POLICYWATCH_CONFIG"] = str(tmp_path / "config.toml")
     out["XDG_DATA_HOME"] = str(tmp_path / "data")
     out["PYTHONUNBUFFERED"] = "1"
+    out["POLICYWATCH_ALLOW_PRIVATE_TARGETS"] = "1"  # the pages are served on loopback
     return out
 
 

@@ -1,0 +1,126 @@
+"""A database that cannot be written -- a read-only file, a read-only mount, a full disk -- is
+found before anything is fetched: `check` says so in one line naming the file and the cause and
+exits 4, and the commands that only read still work. Real file systems: tmpfs mounts in a mount
+namespace of their own, and a real unprivileged user for the read-only file."""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cli import exits
+from tests.cli.test_check import FAST, ROOT_DIR, policywatch, write_targets
+from tests.httpserver import PolicyTestServer
+from tests.namespaces import run_with_mounts
+
+PAGE = "/legal/privacy-policy"
+
+
+@pytest.fixture
+def server() -> Iterator[PolicyTestServer]:
+    with PolicyTestServer() as srv:
+        yield srv
+
+
+def _faulted(server: PolicyTestServer, tmp_path: Path, scenario: str) -> dict[str, Any]:
+    targets = write_targets(tmp_path / "t.toml", server, {"policy": PAGE})
+    ran = run_with_mounts("-m", "tests.cli.fsfaults", scenario, str(tmp_path), str(targets))
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    report: dict[str, Any] = json.loads(ran.stdout)
+    assert report["steps"]["first"]["rc"] == 0, report["steps"]["first"]["stderr"][-3000:]
+    assert server.hits(PAGE) == 1  # the check after the fault fetched nothing
+    return report
+
+
+def _one_line(step: dict[str, Any]) -> str:
+    lines = step["stderr"].strip().splitlines()
+    assert len(lines) == 1, step["stderr"][-3000:]
+    return str(lines[0])
+
+
+def _reading_works(steps: dict[str, Any]) -> None:
+    for name in ("documents", "history", "status", "alerts"):
+        assert steps[name]["rc"] == 0, (name, steps[name]["stderr"][-2000:])
+    assert [d["slug"] for d in json.loads(steps["documents"]["stdout"])] == ["test/policy"]
+    assert len(json.loads(steps["history"]["stdout"])) == 1
+
+
+def test_a_read_only_mount(server: PolicyTestServer, tmp_path: Path) -> None:
+    report = _faulted(server, tmp_path, "ro-mount")
+    check = report["steps"]["check"]
+    assert check["rc"] == exits.DATABASE
+    assert _one_line(check).startswith(f"Error: database {report['db']}: on a read-only file system (")
+    _reading_works(report["steps"])
+
+
+def test_a_full_disk(server: PolicyTestServer, tmp_path: Path) -> None:
+    report = _faulted(server, tmp_path, "full-disk")
+    check = report["steps"]["check"]
+    assert check["rc"] == exits.DATABASE
+    assert _one_line(check).startswith(f"Error: database {report['db']}: disk full (0 bytes free")
+    _reading_works(report["steps"])
+
+
+@pytest.fixture
+def shared_dir() -> Iterator[Path]:
+    """A folder an unprivileged user can write in (pytest's tmp_path is root's alone)."""
+    folder = Path(tempfile.mkdtemp(prefix="pw-ro-", dir="/tmp"))
+    folder.chmod(0o777)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _as_nobody(*args: str) -> subprocess.CompletedProcess[str]:
+    user = pwd.getpwnam("nobody")
+    env = {**os.environ, "HOME": "/nonexistent", "PYTHONDONTWRITEBYTECODE": "1",
+           "POLICYWATCH_CONFIG": "/nonexistent/config.toml"}
+    return subprocess.run(["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}",
+                           "--clear-groups", sys.executable, "-m", "cli.main", *args],
+                          capture_output=True, text=True, timeout=180, cwd=ROOT_DIR, env=env)
+
+
+def test_a_read_only_database_file(server: PolicyTestServer, shared_dir: Path) -> None:
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root and setpriv(1) to run as an unprivileged user")
+    targets = write_targets(shared_dir / "t.toml", server, {"policy": PAGE})
+    targets.chmod(0o644)
+    db = shared_dir / "pw.db"
+    assert policywatch("check", "--db", str(db), "--targets", str(targets), *FAST).returncode == 0
+    for path in shared_dir.iterdir():  # the user's own database, made read-only
+        os.chown(path, pwd.getpwnam("nobody").pw_uid, -1)
+    db.chmod(0o444)
+
+    check = _as_nobody("check", "--db", str(db), "--targets", str(targets), *FAST)
+    assert check.returncode == exits.DATABASE, check.stderr[-3000:]
+    assert _one_line({"stderr": check.stderr}).startswith(
+        f"Error: database {db}: the file is read-only (no write permission) (")
+    assert server.hits(PAGE) == 1
+    documents = _as_nobody("documents", "--db", str(db), "--format", "json")
+    assert documents.returncode == 0, documents.stderr[-3000:]
+    assert [d["slug"] for d in json.loads(documents.stdout)] == ["test/policy"]
+    status = _as_nobody("status", "--db", str(db), "--targets", str(targets))
+    assert status.returncode == 0, status.stderr[-3000:]
+
+
+def test_a_store_opened_read_only_finds_the_same_lock_files(tmp_path: Path) -> None:
+    """`status` opens the database read-only and must still see the daemon's lock."""
+    from daemon.locks import FileLock, lock_for
+    from store import Store
+
+    db = tmp_path / "pw.db"
+    Store(str(db)).dispose()
+    reader = Store(str(db), read_only=True)
+    assert reader.read_only and str(reader.engine.url.database).startswith("file:")
+    lock = lock_for(reader.engine, "daemon")
+    assert isinstance(lock, FileLock) and lock.path == Path(f"{db}.daemon.lock")
+    reader.dispose()
