@@ -17,6 +17,7 @@ import urllib.request
 from typing import Any, ClassVar
 
 from alerts.channels.base import Channel
+from alerts.channels import connect
 from alerts.channels.connect import opener
 from alerts.config import WebhookConfig, secret
 from alerts.errors import http_transient
@@ -67,6 +68,7 @@ class WebhookChannel(Channel):
                    "Idempotency-Key": message.key, "X-PolicyWatch-Delivery": message.key}
         request = urllib.request.Request(url, data=body, headers=headers, method="POST")
         try:
+            connect.check_url(url)  # a URL read from the environment at send time
             with opener().open(request, timeout=self.cfg.timeout) as response:
                 status = response.status
         except PrivateAddressError as exc:

@@ -190,5 +190,5 @@ def test_config_file_is_the_default_source(isolated_config: Path) -> None:
 def test_non_http_targets_are_refused_before_sending(kind: str, cfg: dict[str, Any]) -> None:
     from alerts.errors import AlertConfigError
 
-    with pytest.raises(AlertConfigError, match="only http and https"):
+    with pytest.raises(AlertConfigError, match="only http and https|must be an http:// or https:// URL"):
         _channel("x", {"kind": kind, **cfg}).check()
