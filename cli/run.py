@@ -23,6 +23,28 @@ def _schedule_config() -> Any:
         raise click.ClickException(str(exc)) from exc
 
 
+def _declarations(targets: Path | None) -> Path:
+    from crawler.targets import PACKAGED_DECLARATIONS
+
+    configured = config.get("targets")
+    return targets or (Path(configured) if configured else PACKAGED_DECLARATIONS)
+
+
+def _fingerprint(*paths: Path) -> tuple[tuple[str, int, int], ...]:
+    """Name, size and mtime of every declaration file and the config file: what SIGHUP reloads."""
+    files: list[Path] = []
+    for path in paths:
+        files += sorted(path.glob("*.toml")) if path.is_dir() else [path]
+    out = []
+    for file in files:
+        try:
+            st = file.stat()
+        except OSError:
+            continue
+        out.append((str(file), st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
 def _verbosity() -> int:
     ctx = click.get_current_context()
     root = ctx.find_root()
@@ -42,7 +64,10 @@ def run(db: str | None, targets: Path | None, sets: dict[str, str], log_format: 
     Schedules come from the declarations (`schedule = "6h"` or a cron line, per document or
     platform) and the [schedule] table of the config file; they are kept in the database, so a
     restart resumes them. One daemon per database: a second `run` refuses. SIGTERM or SIGINT
-    finishes the current crawl, flushes the alert outbox and exits 0.
+    finishes the running crawls, flushes the alert outbox and exits 0.
+
+    SIGHUP (`kill -HUP PID`, `systemctl reload policywatch`) reloads the declarations and the
+    [schedule] table without a restart; a change on disk that was not reloaded is logged.
     """
     from daemon import logs
     from daemon.locks import LockHeld
@@ -52,9 +77,16 @@ def run(db: str | None, targets: Path | None, sets: dict[str, str], log_format: 
     logs.setup(log_format or str(config.get("log_format")), _verbosity())
     cfg = _schedule_config()
     picked = fetchable_only(load_targets(targets))
+    watched = (_declarations(targets), config.config_path())
+
+    def loader() -> tuple[list[Any], Any]:
+        config.reload()
+        return fetchable_only(load_targets(targets)), _schedule_config()
+
     store = open_store(db)
     try:
-        code = run_daemon(store, picked, cfg, sets)
+        code = run_daemon(store, picked, cfg, sets, loader=loader,
+                          watch=lambda: _fingerprint(*watched))
     except LockHeld as exc:
         raise click.ClickException(f"refusing to start: {exc}. One scheduler per database; "
                                    f"stop it first (or use `policywatch status`).") from exc

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -88,3 +88,42 @@ def test_locks_exclude_other_holders(db_url: str) -> None:
     again.acquire()
     again.release()
     store.dispose()
+
+
+def _after_catch_up(trig, missed_from: datetime, now: datetime) -> tuple[list[datetime], datetime]:
+    """What APScheduler 3 does with a coalescing job found late: its run times, its next run."""
+    runs, nxt = [], missed_from
+    while nxt is not None and nxt <= now:
+        runs.append(nxt)
+        nxt = trig.get_next_fire_time(nxt, now)
+    return runs, trig.get_next_fire_time(runs[-1], now)
+
+
+@pytest.mark.parametrize(("expr", "late_by", "gap"), [
+    ("1m", timedelta(minutes=5, seconds=55), 60), ("6h", timedelta(hours=29, minutes=50), 6 * 3600),
+    ("*/10 * * * *", timedelta(minutes=29, seconds=50), 600),
+])
+def test_a_catch_up_is_not_followed_by_another_run_seconds_later(
+        expr: str, late_by: timedelta, gap: float) -> None:
+    missed_from = trigger(expr).get_next_fire_time(None, NOW)
+    now = missed_from + late_by  # the old grid's next point is 5-10 s away
+    runs, nxt = _after_catch_up(trigger(expr), missed_from, now)
+    assert len(runs) > 1  # several runs were missed: coalesced into one
+    assert (nxt - now).total_seconds() >= gap / 2
+
+
+@pytest.mark.parametrize("expr", ["2s", "1m", "6h", "*/10 * * * *"])
+def test_on_time_runs_keep_their_schedule(expr: str) -> None:
+    trig = trigger(expr)
+    fire = trig.get_next_fire_time(None, NOW)
+    nxt = trig.get_next_fire_time(fire, fire + timedelta(milliseconds=20))
+    assert (nxt - fire).total_seconds() == period(trig, NOW)
+
+
+def test_schedules_survive_the_job_store() -> None:
+    import pickle
+
+    for expr in ("6h", "0 */6 * * *"):
+        trig = trigger(expr, jitter=60)
+        again = pickle.loads(pickle.dumps(trig))
+        assert type(again) is type(trig) and str(again) == str(trig)
