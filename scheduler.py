@@ -117,6 +117,7 @@ class Daemon:
         self._loops: list[Any] = []
         self._waiting_since: float | None = None
         self._seen = watch() if watch else None
+        self.beat_every = min(cfg.heartbeat, watchdog_interval() or cfg.heartbeat)
 
     # --- start --------------------------------------------------------------------------
 
@@ -155,8 +156,7 @@ class Daemon:
     def _start_loops(self) -> None:
         from twisted.internet.task import LoopingCall
 
-        beat = min(self.cfg.heartbeat, watchdog_interval() or self.cfg.heartbeat)
-        for interval, func in ((beat, self._beat), (self.cfg.dispatch_interval, self.dispatch)):
+        for interval, func in ((self.beat_every, self._beat), (self.cfg.dispatch_interval, self.dispatch)):
             loop = LoopingCall(func)
             loop.clock = self.reactor
             loop.start(interval, now=False).addErrback(self._crashed, "loop")
@@ -311,6 +311,7 @@ class Daemon:
                     " (abandoned on stop)" if self._stopping else "; they run again next time")
 
     def _recovered(self) -> None:
+        self.scheduler.wakeup()  # jobs due during the outage: one coalesced run each, now
         lost, self._lost = self._lost, set()
         for doc in sorted(lost):
             self.enqueue(doc)
@@ -362,7 +363,7 @@ class Daemon:
             self._keep_lock()
             self._watch_declarations()
         try:
-            heartbeat.write(self.store, self.started_at, self.cfg.heartbeat,
+            heartbeat.write(self.store, self.started_at, self.beat_every,
                             self.queues.pending() | self._lost, stopped=self._stopped)
         except Exception as exc:  # noqa: BLE001 - the outage says it; never stop beating
             self._db_failed("heartbeat", exc)

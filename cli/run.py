@@ -108,8 +108,8 @@ def status(db: str | None, targets: Path | None, fmt: str, require_daemon: bool)
     """Per document: last check and outcome, next run; open incidents; the alert backlog.
 
     Exit status 0 when all is well, 1 when something needs attention (open incident, dead or
-    stuck alerts, a failed, missing or overdue check, or no daemon with --require-daemon):
-    usable as a health check.
+    stuck alerts, a failed, missing or overdue check, a next run long past, a stale daemon
+    heartbeat, or no daemon with --require-daemon): usable as a health check.
     """
     from daemon.status import build
 
@@ -128,6 +128,9 @@ def status(db: str | None, targets: Path | None, fmt: str, require_daemon: bool)
 
 def _print(report: Any) -> None:
     click.echo(f"daemon: {'running: ' + report.daemon if report.daemon else 'not running'}")
+    if report.heartbeat is not None:
+        click.echo(f"heartbeat: {when(report.heartbeat)}"
+                   + (" (STALE: hung or stopped?)" if report.heartbeat_stale else ""))
     width = max([len(d.document) for d in report.documents] + [8])
     click.echo(f"{'DOCUMENT':<{width}}  {'LAST CHECK':<20} {'OUTCOME':<17} {'NEXT RUN':<20} "
                f"{'SCHEDULE':<10} {'ROBOTS':<7} REGION")

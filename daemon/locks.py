@@ -22,6 +22,7 @@ import logging
 import os
 import re
 import socket
+import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -126,15 +127,17 @@ class AdvisoryLock:
             return
         conn, keys = self._connect()
         try:
-            got = conn.execute(text("SELECT pg_try_advisory_lock(:a, :b)"),
-                               {"a": keys[0], "b": keys[1]}).scalar()
+            got = self._try(conn, keys)
             if not got:
                 holder = conn.execute(text(
-                    "SELECT a.application_name, a.backend_start FROM pg_locks l "
+                    "SELECT a.application_name, a.backend_start, a.pid FROM pg_locks l "
                     "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
                     "AND l.granted AND l.classid::bigint = :a AND l.objid::bigint = :b "
                     "AND l.objsubid = 2"), {"a": keys[0], "b": keys[1]}).first()
                 info = _parse_label(holder[0], holder[1]) if holder else None
+                if holder is not None and _ours(info):
+                    got = self._take_back(conn, keys, holder[2])
+            if not got:
                 raise LockHeld(f"the {self.name} lock on {self.engine.url.render_as_string()} "
                                f"is held by {describe(info)}")
             conn.execute(text("SELECT set_config('application_name', :v, false)"),
@@ -143,6 +146,23 @@ class AdvisoryLock:
             conn.close()
             raise
         self._conn, self._keys = conn, keys
+
+    @staticmethod
+    def _try(conn: Connection, keys: tuple[int, int]) -> bool:
+        return bool(conn.execute(text("SELECT pg_try_advisory_lock(:a, :b)"),
+                                 {"a": keys[0], "b": keys[1]}).scalar())
+
+    def _take_back(self, conn: Connection, keys: tuple[int, int], backend: int) -> bool:
+        """Our own session from before a lost connection still holds the lock on the server
+        (it has not noticed the network went away): end that session and take the lock."""
+        log.warning("the %s lock is still held by this process's lost database session "
+                    "(backend %d); ending that session", self.name, backend)
+        conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": backend})
+        for _ in range(20):
+            if self._try(conn, keys):
+                return True
+            time.sleep(0.1)
+        return False
 
     def release(self) -> None:
         if self._conn is None:
@@ -166,7 +186,7 @@ class AdvisoryLock:
             self._conn.execute(text("SELECT 1"))
             return True
         except Exception:  # noqa: BLE001 - any failure means the session (and lock) is gone
-            log.warning("the %s lock's database connection was lost", self.name, exc_info=True)
+            log.warning("the %s lock's database connection was lost", self.name)
             try:
                 self._conn.invalidate()
                 self._conn.close()
@@ -179,6 +199,10 @@ def _label(purpose: str) -> str:
     """An application_name (at most 63 bytes) naming the holder: ``policywatch run 123@host``."""
     info = holder_info(purpose)
     return f"{info['purpose']} {info['pid']}@{info['host']}"[:63]
+
+
+def _ours(info: dict[str, Any] | None) -> bool:
+    return bool(info) and info.get("pid") == os.getpid() and info.get("host") == socket.gethostname()
 
 
 def _parse_label(label: str | None, since: datetime | None) -> dict[str, Any] | None:

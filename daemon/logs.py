@@ -61,7 +61,7 @@ class TextFormatter(logging.Formatter):
 
 
 #: Loggers that are chatty at INFO; the daemon keeps them at WARNING unless -v.
-QUIET = {"scrapy": logging.WARNING, "twisted": logging.WARNING, "apscheduler": logging.WARNING,
+QUIET = {"scrapy": logging.WARNING, "scrapy-playwright": logging.WARNING, "twisted": logging.WARNING, "apscheduler": logging.WARNING,
          "alembic": logging.WARNING, "py.warnings": logging.WARNING,
          # the spider logs every non-200 (even a 304) at WARNING; ingest's check line says it all
          "crawler": logging.ERROR}

@@ -127,10 +127,12 @@ def _charset_page(body_text: str, encoding: str, meta: str | None = None) -> byt
 
 
 class PolicyTestServer:
-    """Threaded stdlib HTTP server on 127.0.0.1 with a free port."""
+    """Threaded stdlib HTTP server on 127.0.0.1 (or another loopback ``host``) with a free port."""
 
-    def __init__(self, pages: Mapping[str, bytes | Path] | None = None, slow_seconds: float = 5.0) -> None:
+    def __init__(self, pages: Mapping[str, bytes | Path] | None = None, slow_seconds: float = 5.0,
+                 host: str = "127.0.0.1") -> None:
         self.slow_seconds = slow_seconds
+        self.host = host
         self._lock = threading.Lock()
         self._routes: dict[str, Handler] = {}
         self._hits: dict[str, int] = defaultdict(int)
@@ -147,7 +149,7 @@ class PolicyTestServer:
     def start(self) -> PolicyTestServer:
         """Bind and serve in a daemon thread."""
         handler = type("Handler", (_RequestHandler,), {"owner": self})
-        self._httpd = _Server(("127.0.0.1", 0), handler)
+        self._httpd = _Server((self.host, 0), handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="policy-test-http", daemon=True)
         self._thread.start()
         return self
@@ -174,7 +176,7 @@ class PolicyTestServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def url(self, path: str) -> str:
         """Absolute URL of ``path`` on this server."""
