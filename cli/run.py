@@ -10,7 +10,7 @@ import click
 
 import config
 from cli.common import (db_option, echo_robots_reasons, emit_json, fetchable_only,
-                        format_option, handle_errors, load_targets, open_store,
+                        format_option, handle_errors, load_targets, open_store, root_verbosity,
                         scrapy_settings_option, targets_option, when)
 
 
@@ -45,12 +45,6 @@ def _fingerprint(*paths: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple(out)
 
 
-def _verbosity() -> int:
-    ctx = click.get_current_context()
-    root = ctx.find_root()
-    return int(root.params.get("verbose") or 0) if root is not ctx else 0
-
-
 @click.command()
 @db_option
 @targets_option
@@ -74,7 +68,7 @@ def run(db: str | None, targets: Path | None, sets: dict[str, str], log_format: 
     from daemon.schedules import ScheduleError
     from scheduler import run_daemon
 
-    logs.setup(log_format or str(config.get("log_format")), _verbosity())
+    logs.setup(log_format or str(config.get("log_format")), root_verbosity())
     cfg = _schedule_config()
     picked = fetchable_only(load_targets(targets))
     watched = (_declarations(targets), config.config_path())

@@ -71,9 +71,11 @@ def crawl(
 ) -> None:
     """Check every target once and give each result to ``sink``; blocks until done.
 
-    Starts (and stops) the Twisted reactor: call at most once per process.
+    Starts (and stops) the Twisted reactor: call at most once per process. Scrapy installs no
+    log handler of its own: the caller's logging setup (one handler) shows its lines.
     """
-    merged = make_settings({**(settings or {}), "POLICYWATCH_SINK": sink})
+    merged = make_settings({"LOG_INSTALL_ROOT_HANDLER": False, **(settings or {}),
+                            "POLICYWATCH_SINK": sink})
     process = CrawlerProcess(merged)
     process.crawl(PolicySpider, **_spider_kwargs(targets, validators))
     process.start()

@@ -47,6 +47,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RobotsPolicyMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.offline.NoNetworkMiddleware": 560,  # sees failures first: no retry without network
     "crawler.browser.BrowserFetchMiddleware": 950,
 }
 ITEM_PIPELINES = {"crawler.pipelines.SinkPipeline": 300}
@@ -76,6 +77,7 @@ PLAYWRIGHT_PROCESS_REQUEST_HEADERS = None  # the browser's own headers, plus the
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
+LOG_FORMATTER = "crawler.logformatter.BodilessLogFormatter"  # item lines never print a body
 
 # --- PolicyWatch ----------------------------------------------------------------------
 POLICYWATCH_SINK = None
