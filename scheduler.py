@@ -239,7 +239,8 @@ class Daemon:
         from store.record import validators
 
         ids = self.queues.start(host)
-        started, lines = time.monotonic(), []
+        started, lines = time.monotonic(), list[Any]()
+        d: Any
         try:
             with self.store.session() as s:
                 known = {k: v for k, v in validators(s).items() if k in ids}

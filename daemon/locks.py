@@ -115,6 +115,8 @@ class AdvisoryLock:
         self.engine, self.name, self.purpose = engine, name, purpose
         self._conn: Connection | None = None
         self._keys: tuple[int, int] | None = None
+        self._backend: int | None = None
+        """The server process of our session: after a lost connection, it may still hold the lock."""
 
     def _connect(self) -> tuple[Connection, tuple[int, int]]:
         conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
@@ -135,13 +137,14 @@ class AdvisoryLock:
                     "AND l.granted AND l.classid::bigint = :a AND l.objid::bigint = :b "
                     "AND l.objsubid = 2"), {"a": keys[0], "b": keys[1]}).first()
                 info = _parse_label(holder[0], holder[1]) if holder else None
-                if holder is not None and _ours(info):
+                if holder is not None and holder[2] == self._backend:
                     got = self._take_back(conn, keys, holder[2])
             if not got:
                 raise LockHeld(f"the {self.name} lock on {self.engine.url.render_as_string()} "
                                f"is held by {describe(info)}")
             conn.execute(text("SELECT set_config('application_name', :v, false)"),
                          {"v": _label(self.purpose)})
+            self._backend = conn.execute(text("SELECT pg_backend_pid()")).scalar()
         except BaseException:
             conn.close()
             raise
@@ -153,8 +156,8 @@ class AdvisoryLock:
                                  {"a": keys[0], "b": keys[1]}).scalar())
 
     def _take_back(self, conn: Connection, keys: tuple[int, int], backend: int) -> bool:
-        """Our own session from before a lost connection still holds the lock on the server
-        (it has not noticed the network went away): end that session and take the lock."""
+        """This lock's own session from before a lost connection still holds the lock on the
+        server (which has not noticed the network went away): end that session, take the lock."""
         log.warning("the %s lock is still held by this process's lost database session "
                     "(backend %d); ending that session", self.name, backend)
         conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": backend})
@@ -167,7 +170,7 @@ class AdvisoryLock:
     def release(self) -> None:
         if self._conn is None:
             return
-        conn, self._conn = self._conn, None
+        conn, self._conn, self._backend = self._conn, None, None
         try:
             assert self._keys is not None
             conn.execute(text("SELECT pg_advisory_unlock(:a, :b)"),
@@ -199,10 +202,6 @@ def _label(purpose: str) -> str:
     """An application_name (at most 63 bytes) naming the holder: ``policywatch run 123@host``."""
     info = holder_info(purpose)
     return f"{info['purpose']} {info['pid']}@{info['host']}"[:63]
-
-
-def _ours(info: dict[str, Any] | None) -> bool:
-    return bool(info) and info.get("pid") == os.getpid() and info.get("host") == socket.gethostname()
 
 
 def _parse_label(label: str | None, since: datetime | None) -> dict[str, Any] | None:

@@ -21,6 +21,8 @@ class TcpRelay:
         self._lock = threading.Lock()
         self._conns: list[socket.socket] = []
         self._listener: socket.socket | None = None
+        self.kept: set[socket.socket] = set()
+        """Server-side sockets left open by ``cut(keep_upstream=True)``."""
 
     def __enter__(self) -> TcpRelay:
         self.restore()
@@ -28,6 +30,8 @@ class TcpRelay:
 
     def __exit__(self, *exc: object) -> None:
         self.cut()
+        for sock in self.kept:
+            sock.close()
 
     def restore(self) -> None:
         """Listen (again) on :attr:`port`."""
@@ -38,13 +42,21 @@ class TcpRelay:
         self._listener = listener
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
 
-    def cut(self) -> None:
-        """Stop listening and reset every relayed connection."""
+    def cut(self, keep_upstream: bool = False) -> None:
+        """Stop listening and reset every relayed connection; ``keep_upstream``: only the client
+        side, as a network that fails silently leaves the server's side open."""
         with self._lock:
             listener, self._listener = self._listener, None
             conns, self._conns = self._conns, []
         if listener is not None:
+            try:
+                listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread
+            except OSError:
+                pass
             listener.close()
+        if keep_upstream:
+            self.kept.update(conns[1::2])
+            conns = conns[0::2]
         for conn in conns:
             try:
                 conn.shutdown(socket.SHUT_RDWR)
@@ -73,16 +85,17 @@ class TcpRelay:
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
 
-    @staticmethod
-    def _pump(src: socket.socket, dst: socket.socket) -> None:
+    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
+        """Copy ``src`` to ``dst`` until either fails, then close both (except kept ones)."""
         try:
             while data := src.recv(65536):
                 dst.sendall(data)
         except OSError:
             pass
         finally:
-            for s in (src, dst):
-                try:
-                    s.close()
-                except OSError:
-                    pass
+            for sock in (src, dst):
+                if sock not in self.kept:
+                    try:
+                        sock.close()
+                    except OSError:
+                        pass
