@@ -5,6 +5,7 @@ only the documents whose fetch failed. Any command that checks documents can use
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
@@ -54,13 +55,25 @@ class Progress:
     def start(self) -> None:
         if self.tty and not self.quiet and self.total:
             self._write("")
+            for handler in logging.getLogger().handlers:
+                handler.addFilter(self._clear_for_log)
 
-    def close(self) -> None:
-        """Clear the bar (the lines stay)."""
+    def _clear_for_log(self, record: logging.LogRecord) -> bool:
+        """A log line about to be written: clear the bar first (the next line redraws it)."""
+        self._clear()
+        return True
+
+    def _clear(self) -> None:
         if self._bar:
             self.stream.write("\r\x1b[K")
             self.stream.flush()
             self._bar = False
+
+    def close(self) -> None:
+        """Clear the bar (the lines stay)."""
+        self._clear()
+        for handler in logging.getLogger().handlers:
+            handler.removeFilter(self._clear_for_log)
 
 
 def no_network(lines: Sequence[Any]) -> str | None:
