@@ -35,6 +35,7 @@ from typing import Any
 
 from crawler.run import install_reactor
 from daemon import early, heartbeat
+from daemon.delivery import Delivery
 from daemon.hosts import HostQueues, host_of
 from daemon.jobs import JOB_PREFIX, JOBS_TABLE, job_id, last_checks, make_scheduler, reconcile
 from daemon.locks import LockHeld, lock_for
@@ -109,8 +110,7 @@ class Daemon:
         self._lost: set[str] = set()
         self._stopping = False
         self._stopped = False
-        self._dispatching: Any = None
-        self._dispatch_again = False
+        self.delivery = Delivery(self.reactor, dispatcher, self.outage)
         self._retry_call: Any = None
         self._grace_call: Any = None
         self._force_call: Any = None
@@ -321,37 +321,8 @@ class Daemon:
     # --- alerts -------------------------------------------------------------------------
 
     def dispatch(self) -> Any:
-        """Deliver the outbox in a worker thread; a call while one runs asks for one more pass."""
-        from twisted.internet.defer import succeed
-        from twisted.internet.threads import deferToThreadPool
-
-        if self.dispatcher is None or (self.outage.down and not self._stopping):
-            return succeed(None)
-        if self._dispatching is not None:
-            self._dispatch_again = True
-            return self._dispatching
-        self._dispatch_again = False
-        d = deferToThreadPool(self.reactor, self.reactor.getThreadPool(), self.dispatcher.run_once)
-        self._dispatching = d
-
-        def done(stats: Any) -> Any:
-            self._dispatching = None
-            if stats:
-                log.info("alerts dispatch %s", " ".join(f"{k}={v}" for k, v in sorted(stats.items())))
-            if self._dispatch_again:
-                return self.dispatch()
-            return None
-
-        def failed(failure: Any) -> None:
-            self._dispatching = None
-            if is_unreachable(failure.value):
-                self._db_failed("alert dispatch", failure.value)
-                return
-            log.error("alerts dispatch failed: %s", failure.getErrorMessage(),
-                      exc_info=(failure.type, failure.value, failure.getTracebackObject()))
-
-        d.addCallbacks(done, failed)
-        return d
+        """Deliver the outbox in a worker thread (daemon/delivery.py)."""
+        return self.delivery()
 
     # --- health -------------------------------------------------------------------------
 
@@ -469,9 +440,7 @@ class Daemon:
         for call in (self._grace_call, self._force_call):
             if call is not None and call.active():
                 call.cancel()
-        d = self.dispatch()
-        if self._dispatching is not None:
-            self._dispatch_again = True  # one more pass after the running one: flush the outbox
+        d = self.delivery.flush()
         d.addTimeout(max(self.cfg.stop_grace, 1.0), self.reactor)
         d.addErrback(lambda f: log.warning("final alert flush incomplete: %s", f.getErrorMessage()))
         d.addBoth(self._down)
