@@ -61,7 +61,7 @@ class Recorder:
         with store.session() as s:
             self._doc_ids = {slug: d.id for slug, d in sync_documents(s, list(targets)).items()}
 
-    def __call__(self, fetch: Fetch) -> None:
+    def __call__(self, fetch: Fetch) -> CheckLine:
         with self.store.session() as s:
             doc = s.get(Document, self._doc_ids[fetch.target_id])
             assert doc is not None
@@ -76,6 +76,7 @@ class Recorder:
         self.lines.append(line)
         log.info("check document=%s outcome=%s duration_ms=%d%s", line.slug, line.outcome,
                  line.duration_ms, f" detail={line.detail!r}" if line.detail else "")
+        return line
 
     @staticmethod
     def _classify(session: Session, rec: Recorded) -> Change | None:

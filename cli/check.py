@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -12,15 +14,17 @@ import click
 import config
 from cli import exits
 from cli.common import (db_option, emit_json, fetchable_only, format_option, handle_errors,
-                        load_targets, open_store, scrapy_settings_option, targets_option)
+                        load_targets, open_store, root_verbosity, scrapy_settings_option,
+                        targets_option)
 
 
 def run_check(targets: list[Any], db: str | None, settings: dict[str, Any],
-              progress: bool) -> Any:
+              progress: Callable[[Any], None] | None = None) -> Any:
     """One crawl pass over ``targets`` into the store; returns the Recorder with its lines.
 
     The database is opened and a write is committed before anything is fetched (StoreError
-    when it cannot be written); LockHeld when another crawl holds the lock."""
+    when it cannot be written); LockHeld when another crawl holds the lock. ``progress`` is
+    given each check line as it is recorded (see cli/progress.py)."""
     from crawler.run import crawl
     from daemon.locks import held
     from ingest import Recorder
@@ -31,15 +35,11 @@ def run_check(targets: list[Any], db: str | None, settings: dict[str, Any],
     recorder = Recorder(store, targets)
     with store.session() as s:
         known = validators(s)
-    total = len(targets)
 
     def sink(fetch: Any) -> None:
-        recorder(fetch)
-        if progress:
-            line = recorder.lines[-1]
-            extra = f" - {line.detail}" if line.detail else ""
-            click.echo(f"[{len(recorder.lines)}/{total}] {line.slug}: {line.outcome} "
-                       f"({line.duration_ms} ms){extra}", err=True)
+        line = recorder(fetch)
+        if progress is not None:
+            progress(line)
 
     with held(store.engine, "crawl", "policywatch check"):
         crawl(targets, sink, known, settings)
@@ -55,19 +55,36 @@ def run_check(targets: list[Any], db: str | None, settings: dict[str, Any],
 @targets_option
 @format_option
 @scrapy_settings_option
-@click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
+@click.option("-q", "--quiet", is_flag=True, help="On stderr only errors (and failed fetches).")
+@click.option("-v", "--verbose", count=True,
+              help="Also the crawler's own log lines (Scrapy's); -vv for debug.")
 @exits.check_exits
 def check(docs: tuple[str, ...], db: str | None, targets: Path | None, fmt: str,
-          sets: dict[str, str], quiet: bool) -> None:
+          sets: dict[str, str], quiet: bool, verbose: int) -> None:
     """Fetch every declared document (or DOC...) once and record what changed.
 
-    Exit status 0 when every document was checked (new version or unchanged), 1 when any
-    fetch failed, other statuses when nothing could be fetched (below). A document whose egress
-    (e.g. the EU) has no proxy configured is not fetched, and says so on stderr.
+    On stderr: one line per document (on a terminal with a progress bar below). Exit status 0
+    when every document was checked (new version or unchanged), 1 when any fetch failed
+    (blocked, transient, structural, robots_disallowed), other statuses when nothing could be
+    fetched (below). A document whose egress (e.g. the EU) has no proxy configured is not
+    fetched, and says so on stderr.
     """
+    from cli.progress import Progress, no_network
+    from daemon import logs
+
     config.validate()
+    verbose = max(verbose, root_verbosity())
+    logs.setup("text", verbose, own=logging.INFO if verbose else logging.WARNING, quiet=quiet)
     picked = fetchable_only(load_targets(targets, docs))
-    recorder = run_check(picked, db, sets, progress=not quiet)
+    progress = Progress(len(picked), quiet=quiet)
+    progress.start()
+    try:
+        recorder = run_check(picked, db, sets, progress)
+    finally:
+        progress.close()
+    diagnosis = no_network(recorder.lines)
+    if diagnosis:
+        click.echo(f"Error: {diagnosis}", err=True)
     if fmt == "json":
         emit_json([asdict(ln) for ln in recorder.lines])
     else:

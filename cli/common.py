@@ -51,6 +51,13 @@ def scrapy_settings_option(f: F) -> F:
                         )(f)
 
 
+def root_verbosity() -> int:
+    """How many ``-v`` the `policywatch` group was given (``policywatch -v run``)."""
+    ctx = click.get_current_context()
+    root = ctx.find_root()
+    return int(root.params.get("verbose") or 0) if root is not ctx else 0
+
+
 def open_store(db: str | None, *, read_only: bool = False) -> Any:
     """The database of ``--db`` or the ``db`` setting; ``read_only`` for the commands that only
     read (an up-to-date SQLite file is then opened read-only: it may be on a read-only mount)."""

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
-import click
+from daemon import early
 
-from cli import alerts, archive, browse, check, classify, demo, run, serve
+if early.is_run(sys.argv[1:]):  # first thing: a SIGTERM during the imports below exits 0
+    early.install()
+
+import logging  # noqa: E402
+
+import click  # noqa: E402
+
+from cli import alerts, archive, browse, check, classify, demo, run, serve  # noqa: E402
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

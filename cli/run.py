@@ -10,7 +10,7 @@ import click
 
 import config
 from cli.common import (db_option, echo_robots_reasons, emit_json, fetchable_only,
-                        format_option, handle_errors, load_targets, open_store,
+                        format_option, handle_errors, load_targets, open_store, root_verbosity,
                         scrapy_settings_option, targets_option, when)
 
 
@@ -23,10 +23,26 @@ def _schedule_config() -> Any:
         raise click.ClickException(str(exc)) from exc
 
 
-def _verbosity() -> int:
-    ctx = click.get_current_context()
-    root = ctx.find_root()
-    return int(root.params.get("verbose") or 0) if root is not ctx else 0
+def _declarations(targets: Path | None) -> Path:
+    from crawler.targets import PACKAGED_DECLARATIONS
+
+    configured = config.get("targets")
+    return targets or (Path(configured) if configured else PACKAGED_DECLARATIONS)
+
+
+def _fingerprint(*paths: Path) -> tuple[tuple[str, int, int], ...]:
+    """Name, size and mtime of every declaration file and the config file: what SIGHUP reloads."""
+    files: list[Path] = []
+    for path in paths:
+        files += sorted(path.glob("*.toml")) if path.is_dir() else [path]
+    out = []
+    for file in files:
+        try:
+            st = file.stat()
+        except OSError:
+            continue
+        out.append((str(file), st.st_size, st.st_mtime_ns))
+    return tuple(out)
 
 
 @click.command()
@@ -42,19 +58,29 @@ def run(db: str | None, targets: Path | None, sets: dict[str, str], log_format: 
     Schedules come from the declarations (`schedule = "6h"` or a cron line, per document or
     platform) and the [schedule] table of the config file; they are kept in the database, so a
     restart resumes them. One daemon per database: a second `run` refuses. SIGTERM or SIGINT
-    finishes the current crawl, flushes the alert outbox and exits 0.
+    finishes the running crawls, flushes the alert outbox and exits 0.
+
+    SIGHUP (`kill -HUP PID`, `systemctl reload policywatch`) reloads the declarations and the
+    [schedule] table without a restart; a change on disk that was not reloaded is logged.
     """
     from daemon import logs
     from daemon.locks import LockHeld
     from daemon.schedules import ScheduleError
     from scheduler import run_daemon
 
-    logs.setup(log_format or str(config.get("log_format")), _verbosity())
+    logs.setup(log_format or str(config.get("log_format")), root_verbosity())
     cfg = _schedule_config()
     picked = fetchable_only(load_targets(targets))
+    watched = (_declarations(targets), config.config_path())
+
+    def loader() -> tuple[list[Any], Any]:
+        config.reload()
+        return fetchable_only(load_targets(targets)), _schedule_config()
+
     store = open_store(db)
     try:
-        code = run_daemon(store, picked, cfg, sets)
+        code = run_daemon(store, picked, cfg, sets, loader=loader,
+                          watch=lambda: _fingerprint(*watched))
     except LockHeld as exc:
         raise click.ClickException(f"refusing to start: {exc}. One scheduler per database; "
                                    f"stop it first (or use `policywatch status`).") from exc
@@ -76,8 +102,8 @@ def status(db: str | None, targets: Path | None, fmt: str, require_daemon: bool)
     """Per document: last check and outcome, next run; open incidents; the alert backlog.
 
     Exit status 0 when all is well, 1 when something needs attention (open incident, dead or
-    stuck alerts, a failed, missing or overdue check, or no daemon with --require-daemon):
-    usable as a health check.
+    stuck alerts, a failed, missing or overdue check, a next run long past, a stale daemon
+    heartbeat, or no daemon with --require-daemon): usable as a health check.
     """
     from daemon.status import build
 
@@ -96,6 +122,9 @@ def status(db: str | None, targets: Path | None, fmt: str, require_daemon: bool)
 
 def _print(report: Any) -> None:
     click.echo(f"daemon: {'running: ' + report.daemon if report.daemon else 'not running'}")
+    if report.heartbeat is not None:
+        click.echo(f"heartbeat: {when(report.heartbeat)}"
+                   + (" (STALE: hung or stopped?)" if report.heartbeat_stale else ""))
     width = max([len(d.document) for d in report.documents] + [8])
     click.echo(f"{'DOCUMENT':<{width}}  {'LAST CHECK':<20} {'OUTCOME':<17} {'NEXT RUN':<20} "
                f"{'SCHEDULE':<10} {'ROBOTS':<7} REGION")

@@ -92,10 +92,19 @@ def _file_values(path: str) -> dict[str, Any]:
         raise ConfigError(f"{p}: {exc}") from exc
 
 
+def config_path() -> Path:
+    """Where the config file is (it may not exist)."""
+    return Path(os.environ.get(SETTINGS["config"].env) or SETTINGS["config"].default())
+
+
 def config_file() -> dict[str, Any]:
     """The whole parsed config file ({} when there is none)."""
-    path = os.environ.get(SETTINGS["config"].env) or SETTINGS["config"].default()
-    return _file_values(str(path))
+    return _file_values(str(config_path()))
+
+
+def reload() -> None:
+    """Forget the parsed config file: the next read sees its current contents."""
+    _file_values.cache_clear()
 
 
 def get(name: str) -> Any:

@@ -79,9 +79,11 @@ def crawl(
 
     ``on_crawler`` is handed the crawler before it starts (a caller that may end the crawl
     early keeps it and calls ``crawler.stop()``). Starts (and stops) the Twisted reactor:
-    call at most once per process.
+    call at most once per process. Scrapy installs no log handler of its own: the caller's
+    logging setup (one handler) shows its lines.
     """
-    merged = make_settings({**(settings or {}), "POLICYWATCH_SINK": sink})
+    merged = make_settings({"LOG_INSTALL_ROOT_HANDLER": False, **(settings or {}),
+                            "POLICYWATCH_SINK": sink})
     process = CrawlerProcess(merged)
     crawler = process.create_crawler(PolicySpider)
     if on_crawler is not None:

@@ -48,6 +48,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RobotsPolicyMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.offline.NoNetworkMiddleware": 560,  # sees failures first: no retry without network
     "crawler.browser.BrowserFetchMiddleware": 950,
 }
 ITEM_PIPELINES = {"crawler.pipelines.SinkPipeline": 300}
@@ -81,6 +82,7 @@ TWISTED_DNS_RESOLVER = "crawler.resolver.PublicOnlyResolver"
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
+LOG_FORMATTER = "crawler.logformatter.BodilessLogFormatter"  # item lines never print a body
 
 # --- PolicyWatch ----------------------------------------------------------------------
 POLICYWATCH_SINK = None

@@ -22,6 +22,7 @@ import logging
 import os
 import re
 import socket
+import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -114,6 +115,8 @@ class AdvisoryLock:
         self.engine, self.name, self.purpose = engine, name, purpose
         self._conn: Connection | None = None
         self._keys: tuple[int, int] | None = None
+        self._backend: int | None = None
+        """The server process of our session: after a lost connection, it may still hold the lock."""
 
     def _connect(self) -> tuple[Connection, tuple[int, int]]:
         conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
@@ -126,28 +129,48 @@ class AdvisoryLock:
             return
         conn, keys = self._connect()
         try:
-            got = conn.execute(text("SELECT pg_try_advisory_lock(:a, :b)"),
-                               {"a": keys[0], "b": keys[1]}).scalar()
+            got = self._try(conn, keys)
             if not got:
                 holder = conn.execute(text(
-                    "SELECT a.application_name, a.backend_start FROM pg_locks l "
+                    "SELECT a.application_name, a.backend_start, a.pid FROM pg_locks l "
                     "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
                     "AND l.granted AND l.classid::bigint = :a AND l.objid::bigint = :b "
                     "AND l.objsubid = 2"), {"a": keys[0], "b": keys[1]}).first()
                 info = _parse_label(holder[0], holder[1]) if holder else None
+                if holder is not None and holder[2] == self._backend:
+                    got = self._take_back(conn, keys, holder[2])
+            if not got:
                 raise LockHeld(f"the {self.name} lock on {self.engine.url.render_as_string()} "
                                f"is held by {describe(info)}")
             conn.execute(text("SELECT set_config('application_name', :v, false)"),
                          {"v": _label(self.purpose)})
+            self._backend = conn.execute(text("SELECT pg_backend_pid()")).scalar()
         except BaseException:
             conn.close()
             raise
         self._conn, self._keys = conn, keys
 
+    @staticmethod
+    def _try(conn: Connection, keys: tuple[int, int]) -> bool:
+        return bool(conn.execute(text("SELECT pg_try_advisory_lock(:a, :b)"),
+                                 {"a": keys[0], "b": keys[1]}).scalar())
+
+    def _take_back(self, conn: Connection, keys: tuple[int, int], backend: int) -> bool:
+        """This lock's own session from before a lost connection still holds the lock on the
+        server (which has not noticed the network went away): end that session, take the lock."""
+        log.warning("the %s lock is still held by this process's lost database session "
+                    "(backend %d); ending that session", self.name, backend)
+        conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": backend})
+        for _ in range(20):
+            if self._try(conn, keys):
+                return True
+            time.sleep(0.1)
+        return False
+
     def release(self) -> None:
         if self._conn is None:
             return
-        conn, self._conn = self._conn, None
+        conn, self._conn, self._backend = self._conn, None, None
         try:
             assert self._keys is not None
             conn.execute(text("SELECT pg_advisory_unlock(:a, :b)"),
@@ -166,7 +189,7 @@ class AdvisoryLock:
             self._conn.execute(text("SELECT 1"))
             return True
         except Exception:  # noqa: BLE001 - any failure means the session (and lock) is gone
-            log.warning("the %s lock's database connection was lost", self.name, exc_info=True)
+            log.warning("the %s lock's database connection was lost", self.name)
             try:
                 self._conn.invalidate()
                 self._conn.close()

@@ -9,6 +9,8 @@ The ``[schedule]`` table of the config file sets the defaults (all optional)::
     stop_grace = 30         # seconds SIGTERM waits for the current crawl before abandoning it
     dispatch_interval = 60  # seconds between alert-outbox deliveries
     overdue_factor = 2      # `status`: a document unchecked for this many periods needs attention
+    heartbeat = 30          # seconds between heartbeats; `status` calls one 3 beats old stale
+    outage_reminder = 300   # seconds between "database still unreachable" lines in an outage
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ class ScheduleConfig:
     stop_grace: float = 30.0
     dispatch_interval: float = 60.0
     overdue_factor: float = 2.0
+    heartbeat: float = 30.0
+    outage_reminder: float = 300.0
 
     @classmethod
     def from_table(cls, table: dict[str, Any] | None) -> ScheduleConfig:
@@ -58,6 +62,41 @@ class ScheduleConfig:
             raise ScheduleError(f"[schedule]: {exc}") from None
         trigger(cfg.default)  # validate early
         return cfg
+
+
+class CatchUpOnce:
+    """Trigger mixin: after a late run (a catch-up), the next run is not a few seconds later.
+
+    APScheduler computes the next run from the last *missed* fire time, so after a downtime,
+    a SIGSTOP or a database outage a coalesced catch-up could be followed, seconds later, by
+    the next run of the old grid. This skips any next fire time that is less than half a
+    period away from now; on time runs are unaffected.
+    """
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None,
+                           now: datetime) -> datetime | None:
+        nxt: datetime | None = super().get_next_fire_time(  # type: ignore[misc]
+            previous_fire_time, now)
+        if previous_fire_time is None:
+            return nxt
+        while nxt is not None and nxt > now:
+            after = super().get_next_fire_time(nxt, nxt)  # type: ignore[misc]
+            if after is None or (nxt - now) * 2 >= after - nxt:
+                break
+            nxt = after
+        return nxt
+
+
+class IntervalSchedule(CatchUpOnce, IntervalTrigger):
+    """An interval schedule (``"6h"``)."""
+
+    __slots__ = ()
+
+
+class CronSchedule(CatchUpOnce, CronTrigger):
+    """A cron schedule (``"17 */6 * * *"``, UTC)."""
+
+    __slots__ = ()
 
 
 def cron_weekdays(field: str) -> str:
@@ -99,19 +138,19 @@ def trigger(expr: str, jitter: float = 0.0) -> BaseTrigger:
             seconds = int(m.group(1)) * _UNITS[m.group(2)]
             if seconds <= 0:
                 raise ScheduleError(f"schedule {expr!r}: interval must be positive")
-            return IntervalTrigger(seconds=seconds, jitter=jitter_cap(jitter, seconds) or None,
+            return IntervalSchedule(seconds=seconds, jitter=jitter_cap(jitter, seconds) or None,
                                    timezone=UTC)
         fields = expr.split()
         if len(fields) != 5:
             raise ScheduleError(f"schedule {expr!r} is neither an interval like '6h' "
                                 f"nor a 5-field cron line")
         minute, hour, day, month, dow = fields
-        cron = CronTrigger(minute=minute, hour=hour, day=day, month=month,
-                           day_of_week=cron_weekdays(dow), timezone=UTC)
+        cron = CronSchedule(minute=minute, hour=hour, day=day, month=month,
+                            day_of_week=cron_weekdays(dow), timezone=UTC)
         cap = jitter_cap(jitter, period(cron))
-        return cron if not cap else CronTrigger(minute=minute, hour=hour, day=day, month=month,
-                                                day_of_week=cron_weekdays(dow), timezone=UTC,
-                                                jitter=cap)
+        return cron if not cap else CronSchedule(minute=minute, hour=hour, day=day, month=month,
+                                                 day_of_week=cron_weekdays(dow), timezone=UTC,
+                                                 jitter=cap)
     except ValueError as exc:
         if isinstance(exc, ScheduleError):
             raise

@@ -2,7 +2,9 @@
 
 Needs attention (exit 1): an open incident; a dead alert; a pending alert older than
 ``STALE_ALERT``; a document whose last check failed, that was never checked, or that was not
-checked for ``overdue_factor`` schedule periods; and, with ``require_daemon``, no daemon.
+checked for ``overdue_factor`` schedule periods, or whose next run is overdue (its time long
+past: no daemon is serving the schedule); a daemon whose heartbeat is stale (hung, or stopped
+by SIGSTOP: it holds its lock but does nothing); and, with ``require_daemon``, no working daemon.
 A document whose egress proxy is not configured is reported as such, not as a problem: it is
 deliberately not fetched.
 """
@@ -16,6 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, MetaData, Table, func, inspect, select
 
 from crawler.egress import NOT_CONFIGURED, fetchable, where_from
+from daemon import heartbeat
 from daemon.locks import holder
 from daemon.schedules import ScheduleConfig, expression, period, trigger
 from store.models import Alert, Check, Document, Incident
@@ -54,6 +57,10 @@ class Report:
     oldest_pending: datetime | None
     incidents: int
     problems: list[str]
+    heartbeat: datetime | None = None
+    """The daemon's last heartbeat (also of a daemon that has since stopped)."""
+    heartbeat_stale: bool = False
+    """A daemon holds the lock but has not beaten for three heartbeat intervals."""
 
     @property
     def healthy(self) -> bool:
@@ -61,7 +68,7 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["daemon_running"] = self.daemon is not None
+        data["daemon_running"] = self.daemon is not None and not self.heartbeat_stale
         data["healthy"] = self.healthy
         return data
 
@@ -83,7 +90,13 @@ def build(store: Any, targets: list[Any], cfg: ScheduleConfig, *, require_daemon
     now = now or datetime.now(UTC)
     runs = next_runs(store.engine)
     daemon = holder(store.engine, "daemon")
+    beat = heartbeat.read(store)
+    stale = daemon is not None and beat is not None and beat.stale(now)
+    late = timedelta(seconds=heartbeat.STALE_BEATS * (beat.interval if beat else 30.0))
     problems: list[str] = []
+    if stale and beat is not None:
+        problems.append(f"daemon heartbeat stale: last beat {_age(beat.age(now))} ago "
+                        f"(pid {beat.pid} on {beat.host}): hung or stopped?")
     docs: list[DocumentReport] = []
     with store.session() as s:
         by_slug = {d.slug: d for d in s.scalars(select(Document))}
@@ -100,6 +113,9 @@ def build(store: Any, targets: list[Any], cfg: ScheduleConfig, *, require_daemon
             last = None if doc is None else s.scalars(
                 select(Check).where(Check.document_id == doc.id)
                 .order_by(Check.started_at.desc(), Check.id.desc()).limit(1)).first()
+            if rep.next_run is not None and now - rep.next_run > late:
+                rep.problems.append(f"next run overdue by {_age(now - rep.next_run)}: "
+                                    f"is the daemon running?")
             if not rep.configured:
                 rep.detail = f"{NOT_CONFIGURED}: no proxy for egress {target.egress!r}; not fetched"
             elif last is None:
@@ -130,7 +146,8 @@ def build(store: Any, targets: list[Any], cfg: ScheduleConfig, *, require_daemon
         problems.append(f"alerts pending for {_age(now - oldest)}: is the dispatcher delivering?")
     if require_daemon and daemon is None:
         problems.append("no `policywatch run` daemon holds this database")
-    return Report(now, daemon, docs, alerts, oldest, len(incidents), problems)
+    return Report(now, daemon, docs, alerts, oldest, len(incidents), problems,
+                  beat.beat_at if beat else None, stale)
 
 
 def _age(delta: timedelta) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -231,3 +232,23 @@ class Alert(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+
+class Heartbeat(Base):
+    """The daemon's sign of life: one row, rewritten every beat by `policywatch run`.
+
+    ``pending`` lists the documents queued or crawling at the last write, so a daemon killed
+    mid-check gives them a catch-up check when it starts again.
+    """
+
+    __tablename__ = "heartbeats"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    pid: Mapped[int]
+    host: Mapped[str] = mapped_column(String(255))
+    started_at: Mapped[datetime]
+    beat_at: Mapped[datetime]
+    interval: Mapped[float] = mapped_column(Float)
+    """Seconds between beats: `status` calls a beat older than three of them stale."""
+    pending: Mapped[list[Any]] = mapped_column(default=list)
+    stopped_at: Mapped[datetime | None]

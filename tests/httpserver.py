@@ -127,7 +127,7 @@ def _charset_page(body_text: str, encoding: str, meta: str | None = None) -> byt
 
 
 class PolicyTestServer:
-    """Threaded stdlib HTTP server on 127.0.0.1 (or ``host``) with a free port."""
+    """Threaded stdlib HTTP server on 127.0.0.1 (or another loopback ``host``) with a free port."""
 
     def __init__(self, pages: Mapping[str, bytes | Path] | None = None, slow_seconds: float = 5.0,
                  host: str = "127.0.0.1") -> None:
@@ -176,7 +176,7 @@ class PolicyTestServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def url(self, path: str) -> str:
         """Absolute URL of ``path`` on this server."""

@@ -228,7 +228,7 @@ def test_browser_pages_and_contexts_are_closed_and_bounded(
     docs = {f"d{i}": (f"/spa/policy?{i}", "browser") for i in range(5)}
     targets = _declare(tmp_path / "t.toml", server, docs)
     done = policywatch("check", "--db", sqlite_url, "--targets", str(targets), *FAST,
-                       "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", "LOG_LEVEL=INFO")
+                       "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-v")  # -v: Scrapy's stats
     assert done.returncode == 0, done.stderr
     stats = {k: int(v) for k, v in re.findall(r"'(playwright/[\w/]+)': (\d+)", done.stderr)}
     assert stats["playwright/browser_count"] == 1

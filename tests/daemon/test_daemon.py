@@ -127,7 +127,7 @@ def test_sigterm_abandons_a_slow_crawl_and_exits_0(
     assert proc.terminate(timeout=15) == 0
     assert time.monotonic() - started < 10
     log = proc.log()
-    assert "abandoning the current round" in log and "daemon stopped exit_code=0" in log
+    assert "abandoning the running rounds" in log and "daemon stopped exit_code=0" in log
     assert Db(sqlite_url).count(Check) == 0  # nothing half-recorded
 
 

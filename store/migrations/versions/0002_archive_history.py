@@ -1,6 +1,6 @@
 """versions.origin and versions.archive_url; captures (backfill and import provenance)
 
-Revision ID: 0014
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-12-01 10:45:00
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import store.models
 
 
-revision = '0014'
+revision = '0002'
 down_revision = '0001'
 branch_labels = None
 depends_on = None
