@@ -31,7 +31,11 @@ def run_check(targets: list[Any], db: str | None, settings: dict[str, Any],
     from store.record import validators
 
     store = open_store(db)
-    store.check_writable()
+    try:
+        store.check_writable()
+    except Exception:
+        store.dispose()  # close its connections now, not at exit with a ResourceWarning
+        raise
     recorder = Recorder(store, targets)
     with store.session() as s:
         known = validators(s)
