@@ -107,7 +107,7 @@ def loopback_only() -> None:
 
 
 class NoCache:
-    """Stands in for web.diffs.ResultCache: computes on every call (``--no-diff-cache``)."""
+    """Stands in for web.cache.ResultCache: computes on every call (``--no-diff-cache``)."""
 
     def get(self, key: object, compute: Any) -> Any:
         return compute()
@@ -123,7 +123,7 @@ def serve(url: str, threads: int, diff_cache: bool = True) -> tuple[str, int]:
 
     app = create_app(Store(url))
     if not diff_cache:
-        app.extensions["policywatch_diffs"] = NoCache()
+        app.extensions["policywatch_cache"]["diffs"] = NoCache()
     server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads)
     threading.Thread(target=server.run, daemon=True).start()
     return "127.0.0.1", int(server.effective_port)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 
 from changes.model import CONTRACT_LABELS
-from web import activity, chart, overview, params, phrases, queries
+from web import activity, overview, params, phrases, queries
 from web.db import db
 
 bp = Blueprint("activity", __name__)
@@ -21,7 +21,7 @@ def changes() -> str:
     page_no, per_page = params.page_args(50)
     return render_template("changes.html", page=queries.changes(db(), f, page_no, per_page),
                            filters=f, labels=CONTRACT_LABELS, severities=queries.SEVERITIES,
-                           grid=chart.label_years(overview.label_year_counts(db())))
+                           grid=overview.label_grid(db()))
 
 
 @bp.get("/alerts")

@@ -16,7 +16,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from store import Store
-from web import auth, db, diffs, editions, hosts
+from web import auth, cache, db, editions, hosts
 from web.params import KNOWN, IdConverter
 from web.reading import safe_href
 
@@ -62,7 +62,7 @@ def create_app(store: Store, *, token: str | None = None,
     app.jinja_env.filters["href"] = safe_href
     app.jinja_env.globals["url_with"] = _url_with
     db.init_app(app, store)
-    diffs.init_app(app)
+    cache.init_app(app)
     hosts.init_app(app, allowed_hosts, public_url)  # before the token: any Host is refused
     auth.init_app(app, token)
     app.register_blueprint(views.bp)

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from changes.model import CONTRACT_LABELS
 from store.models import Change, Version
+from web.cache import cached
+from web.chart import Grid, label_years
 from web.queries import ChangeRow, Filters, changes, latest_changes
 
 NOTABLE_SEVERITIES = ("medium", "high")
@@ -132,3 +134,10 @@ def label_year_counts(session: Session, document_id: int | None = None) -> Count
         for label in mine:
             out[(label, int(y))] += n
     return out
+
+
+def label_grid(session: Session, document_id: int | None = None) -> Grid:
+    """The picture's grid for one document or all; cached until a change is stored."""
+    newest = session.scalar(select(func.max(Change.id)))
+    return cached("charts", (document_id, newest),  # type: ignore[no-any-return]
+                  lambda: label_years(label_year_counts(session, document_id)))

@@ -15,7 +15,7 @@ from changes.model import CONTRACT_LABELS
 from changes.reading import reading_order
 from extract.effective_date import stated_date
 from store.models import Change, Document, Version
-from web import chart, diffs, editions, overview, params, queries
+from web import diffs, editions, overview, params, queries
 from web.db import db
 from web.queries import SEVERITIES
 from web.reading import markdown_html
@@ -36,7 +36,7 @@ def dashboard() -> str:
                            latest=overview.latest_per_label(summaries), labels=CONTRACT_LABELS,
                            docs={r.document.id: r.document for r in rows},
                            shared=editions.shared_names(r.document for r in rows),
-                           grid=chart.label_years(overview.label_year_counts(db())))
+                           grid=overview.label_grid(db()))
 
 
 @bp.get("/d/<path:slug>")
@@ -53,7 +53,7 @@ def timeline(slug: str) -> str | Response:
     page_no, per_page = params.page_args(TIMELINE_PER_PAGE)
     page = queries.timeline(db(), doc, f, page_no, per_page)
     return render_template("timeline.html", doc=doc, page=page, filters=f,
-                           grid=chart.label_years(overview.label_year_counts(db(), doc.id)),
+                           grid=overview.label_grid(db(), doc.id),
                            labels=CONTRACT_LABELS, severities=SEVERITIES,
                            fetching=current_app.config["POLICYWATCH_FETCHING"].get(doc.slug))
 

@@ -9,7 +9,7 @@ fetched at run time). Screenshots go to test-output/<test>/.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
@@ -41,21 +41,29 @@ def server(editions_url: str) -> Iterator[str]:
 
 
 class Screen(Watched):
-    """A watched page of a given size and colour scheme."""
+    """A watched page of a given size and colour scheme, in a context of its own."""
 
     def __init__(self, browser: Any, shots: list[Path], size: str, scheme: str = "light") -> None:
         self.context = browser.new_context(viewport=SIZES[size], color_scheme=scheme,
                                            accept_downloads=True)
-        self.page = self.context.new_page()
-        self.dialogs: list[str] = []
-        self.errors: list[str] = []
-        self.shots = shots
-        self.page.on("dialog", self._dialog)
-        self.page.on("console", self._console)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        super().__init__(browser, shots, self.context.new_page())
 
-    def close(self) -> None:
-        self.context.close()
+
+@pytest.fixture
+def screen(browser: Any, request: pytest.FixtureRequest,  # noqa: F811
+           tmp_path: Path) -> Iterator[Callable[..., Screen]]:
+    """Opens screens (size, scheme) for a test; each must end with no dialog and no error."""
+    opened: list[Screen] = []
+
+    def open_screen(size: str, scheme: str = "light") -> Screen:
+        opened.append(Screen(browser, output_dir(request, tmp_path), size, scheme))
+        return opened[-1]
+
+    yield open_screen
+    for s in opened:
+        s.context.close()
+    for s in opened:
+        assert s.dialogs == [] and s.errors == [], (s.dialogs, s.errors)
 
 
 def blocking_violations(page: Any) -> list[str]:
@@ -94,137 +102,111 @@ def pages(store: Store) -> dict[str, str]:
 
 @pytest.mark.parametrize("size,scheme", [("desktop", "light"), ("phone", "light"),
                                          ("desktop", "dark"), ("phone", "dark")])
-def test_every_page_is_accessible_and_fits(server: str, browser: Any,  # noqa: F811
-                                           editions_store: Store, size: str, scheme: str,
-                                           request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    s = Screen(browser, output_dir(request, tmp_path), size, scheme)
+def test_every_page_is_accessible_and_fits(server: str, screen: Callable[..., Screen],
+                                           editions_store: Store, size: str, scheme: str) -> None:
+    s = screen(size, scheme)
     problems: dict[str, list[str]] = {}
-    try:
-        for name, path in pages(editions_store).items():
-            resp = s.page.goto(server + path)
-            assert resp is not None and resp.status == 200, (path, resp and resp.status)
-            found = blocking_violations(s.page)
-            if s.page.locator("h1").count() != 1:
-                found.append(f"{s.page.locator('h1').count()} h1 elements")
-            if overflow(s.page) > 0:
-                found.append(f"{overflow(s.page)} px wider than the {size} screen")
-            if found:
-                problems[name] = found
-            s.shot(f"{name}-{size}-{scheme}")
-        assert not problems, problems
-        assert s.dialogs == [] and s.errors == [], (s.dialogs, s.errors)
-    finally:
-        s.close()
+    for name, path in pages(editions_store).items():
+        resp = s.page.goto(server + path)
+        assert resp is not None and resp.status == 200, (path, resp and resp.status)
+        found = blocking_violations(s.page)
+        if s.page.locator("h1").count() != 1:
+            found.append(f"{s.page.locator('h1').count()} h1 elements")
+        if overflow(s.page) > 0:
+            found.append(f"{overflow(s.page)} px wider than the {size} screen")
+        if found:
+            problems[name] = found
+        s.shot(f"{name}-{size}-{scheme}")
+    assert not problems, problems
 
 
-def test_dashboard_on_a_phone(server: str, browser: Any, editions_store: Store,  # noqa: F811
-                              request: pytest.FixtureRequest, tmp_path: Path) -> None:
+def test_dashboard_on_a_phone(server: str, screen: Callable[..., Screen], editions_store: Store) -> None:
     from playwright.sync_api import expect
 
-    s = Screen(browser, output_dir(request, tmp_path), "phone")
+    s = screen("phone")
     page = s.page
-    try:
-        page.goto(server + "/")
-        box = page.locator(".quick-search input").bounding_box()
-        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
-        hindi = page.locator("tr", has=page.locator(f'a.doc-link[href="/d/{HI.id}"]'))
-        expect(hindi.locator(".edition")).to_have_text("(Hindi edition)")
-        row = page.locator("tr", has=page.locator(f'a.doc-link[href="/d/{SLUG}"]'))
-        lead = row.locator("td.lead a.change-link").first
-        expect(lead).to_have_text("2025-11-03")            # not the later, low 2025-11-20 change
-        expect(row.locator("td.lead .sev-medium")).to_have_count(1)
-        s.shot("1-dashboard-phone")
-        ai = page.locator("#topic-ai_training a.change-link")
-        expect(ai).to_have_text("2024-09-19")
-        ai.click()
-        expect(page).to_have_url(re.compile(r"/diff/\d+\.\.\d+$"))
-        expect(page.locator("section.hunk .label-ai_training").first).to_be_visible()
-        s.shot("2-ai-training-diff-phone")
-        assert s.dialogs == [] and s.errors == []
-    finally:
-        s.close()
+    page.goto(server + "/")
+    box = page.locator(".quick-search input").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    hindi = page.locator("tr", has=page.locator(f'a.doc-link[href="/d/{HI.id}"]'))
+    expect(hindi.locator(".edition")).to_have_text("(Hindi edition)")
+    row = page.locator("tr", has=page.locator(f'a.doc-link[href="/d/{SLUG}"]'))
+    lead = row.locator("td.lead a.change-link").first
+    expect(lead).to_have_text("2025-11-03")            # not the later, low 2025-11-20 change
+    expect(row.locator("td.lead .sev-medium")).to_have_count(1)
+    s.shot("1-dashboard-phone")
+    ai = page.locator("#topic-ai_training a.change-link")
+    expect(ai).to_have_text("2024-09-19")
+    ai.click()
+    expect(page).to_have_url(re.compile(r"/diff/\d+\.\.\d+$"))
+    expect(page.locator("section.hunk .label-ai_training").first).to_be_visible()
+    s.shot("2-ai-training-diff-phone")
 
 
-def test_reading_view_and_download(server: str, browser: Any, editions_store: Store,  # noqa: F811
-                                   request: pytest.FixtureRequest, tmp_path: Path) -> None:
+def test_reading_view_and_download(server: str, screen: Callable[..., Screen], editions_store: Store) -> None:
     from playwright.sync_api import expect
 
-    s = Screen(browser, output_dir(request, tmp_path), "desktop")
+    s = screen("desktop")
     page = s.page
-    try:
-        xss = version_id(editions_store, XSS.id, "2024-01-02")
-        page.goto(f"{server}/d/{XSS.id}/v/{xss}")
-        article = page.locator("article#policy-html")
-        expect(article.locator("h2")).to_contain_text("Privacy Policy <script>alert(1)</script>")
-        expect(article).to_contain_text("<img src=x onerror=alert(2)>")
-        assert article.locator("script, img, svg, iframe, body, b").count() == 0
-        assert page.locator("a[href^='javascript']").count() == 0
-        expect(page.locator(".stated-date time")).to_have_attribute("datetime", "2024-03-01")
-        article.hover()
-        s.shot("1-reading-xss")
-        with page.expect_download() as download:
-            page.click("#download-md")
-        saved = Path(download.value.path())
-        assert saved.read_text("utf-8").startswith("# Privacy Policy <script>alert(1)</script>")
-        assert download.value.suggested_filename == f"example-xss-policy-2024-01-02-v{xss}.md"
+    xss = version_id(editions_store, XSS.id, "2024-01-02")
+    page.goto(f"{server}/d/{XSS.id}/v/{xss}")
+    article = page.locator("article#policy-html")
+    expect(article.locator("h2")).to_contain_text("Privacy Policy <script>alert(1)</script>")
+    expect(article).to_contain_text("<img src=x onerror=alert(2)>")
+    assert article.locator("script, img, svg, iframe, body, b").count() == 0
+    assert page.locator("a[href^='javascript']").count() == 0
+    expect(page.locator(".stated-date time")).to_have_attribute("datetime", "2024-03-01")
+    article.hover()
+    s.shot("1-reading-xss")
+    with page.expect_download() as download:
+        page.click("#download-md")
+    saved = Path(download.value.path())
+    assert saved.read_text("utf-8").startswith("# Privacy Policy <script>alert(1)</script>")
+    assert download.value.suggested_filename == f"example-xss-policy-2024-01-02-v{xss}.md"
 
-        ai = version_id(editions_store, SLUG, "2024-09-19")
-        page.goto(f"{server}/d/{SLUG}/v/{ai}")
-        expect(page.locator(".stated-date time")).to_have_text("2024-09-18")
-        expect(page.locator("a.source-link")).to_have_attribute(
-            "href", "https://www.linkedin.com/legal/privacy-policy")
-        expect(page.locator("article#policy-html h3", has_text="How We Use Your Data")).to_have_count(1)
-        s.shot("2-reading-linkedin")
-        assert s.dialogs == [] and s.errors == []
-    finally:
-        s.close()
+    ai = version_id(editions_store, SLUG, "2024-09-19")
+    page.goto(f"{server}/d/{SLUG}/v/{ai}")
+    expect(page.locator(".stated-date time")).to_have_text("2024-09-18")
+    expect(page.locator("a.source-link")).to_have_attribute(
+        "href", "https://www.linkedin.com/legal/privacy-policy")
+    expect(page.locator("article#policy-html h3", has_text="How We Use Your Data")).to_have_count(1)
+    s.shot("2-reading-linkedin")
 
 
 def test_search_leads_to_the_changes_that_added_and_removed_a_phrase(
-        server: str, browser: Any, editions_store: Store,  # noqa: F811
-        request: pytest.FixtureRequest, tmp_path: Path) -> None:
+        server: str, screen: Callable[..., Screen], editions_store: Store) -> None:
     from playwright.sync_api import expect
 
-    s = Screen(browser, output_dir(request, tmp_path), "phone")
+    s = screen("phone")
     page = s.page
-    try:
-        page.goto(f"{server}/search")
-        page.fill("#search-q", REMOVED)
-        page.press("#search-q", "Enter")
-        expect(page).to_have_url(f"{server}/search?q={quote_plus(REMOVED)}")
-        expect(page.locator("li.phrase-history")).to_have_count(1)
-        s.shot("1-phrase-history")
-        added = version_id(editions_store, SLUG, "2025-09-18")
-        page.click("a.introduced-by")
-        expect(page).to_have_url(f"{server}/d/{SLUG}/diff/{added - 1}..{added}")
-        page.go_back()
-        gone = version_id(editions_store, SLUG, "2025-11-03")
-        page.click("a.removed-by")
-        expect(page).to_have_url(re.compile(rf"/d/{SLUG}/diff/\d+\.\.{gone}$"))
-        s.shot("2-the-change-that-removed-it")
-        assert s.dialogs == [] and s.errors == []
-    finally:
-        s.close()
+    page.goto(f"{server}/search")
+    page.fill("#search-q", REMOVED)
+    page.press("#search-q", "Enter")
+    expect(page).to_have_url(f"{server}/search?q={quote_plus(REMOVED)}")
+    expect(page.locator("li.phrase-history")).to_have_count(1)
+    s.shot("1-phrase-history")
+    added = version_id(editions_store, SLUG, "2025-09-18")
+    page.click("a.introduced-by")
+    expect(page).to_have_url(f"{server}/d/{SLUG}/diff/{added - 1}..{added}")
+    page.go_back()
+    gone = version_id(editions_store, SLUG, "2025-11-03")
+    page.click("a.removed-by")
+    expect(page).to_have_url(re.compile(rf"/d/{SLUG}/diff/\d+\.\.{gone}$"))
+    s.shot("2-the-change-that-removed-it")
 
 
-def test_timeline_picture_links_to_the_changes(server: str, browser: Any,  # noqa: F811
-                                               request: pytest.FixtureRequest,
-                                               tmp_path: Path) -> None:
+def test_timeline_picture_links_to_the_changes(server: str, screen: Callable[..., Screen]) -> None:
     from playwright.sync_api import expect
 
-    s = Screen(browser, output_dir(request, tmp_path), "desktop", "dark")
+    s = screen("desktop", "dark")
     page = s.page
-    try:
-        page.goto(f"{server}/d/{SLUG}")
-        dot = page.locator('svg.label-chart a[aria-label="AI training, 2024: 1 material change"]')
-        expect(dot).to_have_count(1)
-        s.shot("1-timeline-picture-dark", full_page=False)
-        dot.click()
-        expect(page).to_have_url(re.compile(r"label=ai_training&since=2024-01-01&until=2024-12-31"))
-        expect(page.locator("tr.version")).to_have_count(1)
-        page.goto(f"{server}/")
-        expect(page.locator("#chart-all svg circle").first).to_be_visible()
-        s.shot("2-dashboard-dark")
-        assert s.dialogs == [] and s.errors == []
-    finally:
-        s.close()
+    page.goto(f"{server}/d/{SLUG}")
+    dot = page.locator('svg.label-chart a[aria-label="AI training, 2024: 1 material change"]')
+    expect(dot).to_have_count(1)
+    s.shot("1-timeline-picture-dark", full_page=False)
+    dot.click()
+    expect(page).to_have_url(re.compile(r"label=ai_training&since=2024-01-01&until=2024-12-31"))
+    expect(page.locator("tr.version")).to_have_count(1)
+    page.goto(f"{server}/")
+    expect(page.locator("#chart-all svg circle").first).to_be_visible()
+    s.shot("2-dashboard-dark")

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from store import Store
 from tests.web.conftest import EU, HI, SLUG, XSS, version_id
 from web import chart, overview, phrases
-from web.diffs import ResultCache
+from web.cache import ResultCache
 from web.reading import markdown_html, safe_href
 
 REMOVED = "We're updating our terms on November 3, 2025"
@@ -231,7 +231,7 @@ def test_result_cache_is_bounded_and_computes_once_under_concurrency() -> None:
 def test_computed_diff_page_is_cached(app: object, client: FlaskClient, corpus_store: Store) -> None:
     first = version_id(corpus_store, SLUG, "2021-10-07")
     last = version_id(corpus_store, SLUG, "2024-09-19")
-    cache = app.extensions["policywatch_diffs"]  # type: ignore[attr-defined]
+    cache = app.extensions["policywatch_cache"]["diffs"]  # type: ignore[attr-defined]
     before = len(cache)
     page = html(client, f"/d/{SLUG}/diff/{first}..{last}")
     assert len(cache) == before + 1
