@@ -32,11 +32,13 @@ _MARKUP = re.compile(r"[_*\[\]]+")
 
 @dataclass(frozen=True)
 class StatedDate:
-    """A date the text states about itself: ``kind`` is "effective" or "last revised"."""
+    """A date the text states about itself: ``kind`` is "effective" or "last revised"; ``written``
+    the date as the text writes it ("September 18, 2024"), ``phrase`` the whole statement."""
 
     kind: str
     day: date
     phrase: str
+    written: str
 
 
 def _parse(written: str) -> date | None:
@@ -59,5 +61,6 @@ def stated_date(text: str) -> StatedDate | None:
         for m in re.finditer(lead + _DATE, head, re.IGNORECASE):
             day = _parse(m.group("date"))
             if day is not None:
-                return StatedDate(kind, day, " ".join(m.group(0).split()))
+                return StatedDate(kind, day, " ".join(m.group(0).split()),
+                                  " ".join(m.group("date").split()))
     return None

@@ -8,6 +8,7 @@ and the one that took it out.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,7 +16,8 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from store.models import Document, Version
-from web.activity import _snippet
+
+SNIPPET_CHARS = 120
 
 
 @dataclass(frozen=True)
@@ -85,5 +87,15 @@ def phrase_histories(session: Session, q: str, slug: str | None = None) -> list[
     texts = dict(session.execute(select(Version.id, Version.text).where(
         Version.id.in_([h.runs[-1].last.id for h in out]))).all())
     for h in out:
-        h.snippet = _snippet(texts.get(h.runs[-1].last.id, ""), q)
+        h.snippet = snippet(texts.get(h.runs[-1].last.id, ""), q)
     return sorted(out, key=lambda h: (h.runs[0].first.fetched_at, h.document.slug))
+
+
+def snippet(text: str, q: str) -> tuple[str, str, str]:
+    """The text around the first match of ``q``: (before, match, after), cut with "…"."""
+    m = re.search(re.escape(q), text, re.IGNORECASE)
+    if m is None:
+        return text[:SNIPPET_CHARS], "", ""
+    start, end = max(0, m.start() - SNIPPET_CHARS), min(len(text), m.end() + SNIPPET_CHARS)
+    before = ("…" if start else "") + text[start:m.start()]
+    return before, m.group(0), text[m.end():end] + ("…" if end < len(text) else "")

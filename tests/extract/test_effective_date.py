@@ -38,3 +38,4 @@ def test_recorded_linkedin_privacy_policy(day: str, expected: date) -> None:
     text = next(r.text() for r in recorded_versions("contrib", "privacy-policy") if r.name == day)
     found = stated_date(text)
     assert found is not None and found.day == expected and found.kind == "effective"
+    assert found.written == f"{expected:%B} {expected.day}, {expected.year}"   # as the text writes it
