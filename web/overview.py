@@ -104,10 +104,12 @@ def summaries(session: Session, latest: dict[int, ChangeRow | None]) -> dict[int
     for doc_id, row in latest.items():
         if row is None:
             continue
-        s = out.setdefault(doc_id, DocSummary())
-        since = s.lead.fetched_at + timedelta(microseconds=1) if s.lead else None
-        count = changes(session, Filters(material=True, since=since), 1, 1, doc_id).total if since else 0
-        add_latest(s, ChangeRef.of(row), count)
+        s, ref = out.setdefault(doc_id, DocSummary()), ChangeRef.of(row)
+        count = 0
+        if s.lead and ref.fetched_at > s.lead.fetched_at:  # count only when there are some
+            since = s.lead.fetched_at + timedelta(microseconds=1)
+            count = changes(session, Filters(material=True, since=since), 1, 1, doc_id).total
+        add_latest(s, ref, count)
     return out
 
 
