@@ -28,14 +28,8 @@ REMOVED = "We're updating our terms on November 3, 2025"
 
 
 @pytest.fixture(scope="module")
-def editions_store(editions_url: str) -> Iterator[Store]:
-    store = Store(editions_url)
-    yield store
-    store.dispose()
-
-
-@pytest.fixture(scope="module")
 def server(editions_url: str) -> Iterator[str]:
+    """The corpus plus a Hindi edition, served (version ids are the corpus's: it is a copy)."""
     with serving(editions_url) as base:
         yield base
 
@@ -103,10 +97,10 @@ def pages(store: Store) -> dict[str, str]:
 @pytest.mark.parametrize("size,scheme", [("desktop", "light"), ("phone", "light"),
                                          ("desktop", "dark"), ("phone", "dark")])
 def test_every_page_is_accessible_and_fits(server: str, screen: Callable[..., Screen],
-                                           editions_store: Store, size: str, scheme: str) -> None:
+                                           corpus_store: Store, size: str, scheme: str) -> None:
     s = screen(size, scheme)
     problems: dict[str, list[str]] = {}
-    for name, path in pages(editions_store).items():
+    for name, path in pages(corpus_store).items():
         resp = s.page.goto(server + path)
         assert resp is not None and resp.status == 200, (path, resp and resp.status)
         found = blocking_violations(s.page)
@@ -120,7 +114,7 @@ def test_every_page_is_accessible_and_fits(server: str, screen: Callable[..., Sc
     assert not problems, problems
 
 
-def test_dashboard_on_a_phone(server: str, screen: Callable[..., Screen], editions_store: Store) -> None:
+def test_dashboard_on_a_phone(server: str, screen: Callable[..., Screen], corpus_store: Store) -> None:
     from playwright.sync_api import expect
 
     s = screen("phone")
@@ -143,12 +137,12 @@ def test_dashboard_on_a_phone(server: str, screen: Callable[..., Screen], editio
     s.shot("2-ai-training-diff-phone")
 
 
-def test_reading_view_and_download(server: str, screen: Callable[..., Screen], editions_store: Store) -> None:
+def test_reading_view_and_download(server: str, screen: Callable[..., Screen], corpus_store: Store) -> None:
     from playwright.sync_api import expect
 
     s = screen("desktop")
     page = s.page
-    xss = version_id(editions_store, XSS.id, "2024-01-02")
+    xss = version_id(corpus_store, XSS.id, "2024-01-02")
     page.goto(f"{server}/d/{XSS.id}/v/{xss}")
     article = page.locator("article#policy-html")
     expect(article.locator("h2")).to_contain_text("Privacy Policy <script>alert(1)</script>")
@@ -164,7 +158,7 @@ def test_reading_view_and_download(server: str, screen: Callable[..., Screen], e
     assert saved.read_text("utf-8").startswith("# Privacy Policy <script>alert(1)</script>")
     assert download.value.suggested_filename == f"example-xss-policy-2024-01-02-v{xss}.md"
 
-    ai = version_id(editions_store, SLUG, "2024-09-19")
+    ai = version_id(corpus_store, SLUG, "2024-09-19")
     page.goto(f"{server}/d/{SLUG}/v/{ai}")
     expect(page.locator(".stated-date time")).to_have_text("2024-09-18")
     expect(page.locator("a.source-link")).to_have_attribute(
@@ -174,7 +168,7 @@ def test_reading_view_and_download(server: str, screen: Callable[..., Screen], e
 
 
 def test_search_leads_to_the_changes_that_added_and_removed_a_phrase(
-        server: str, screen: Callable[..., Screen], editions_store: Store) -> None:
+        server: str, screen: Callable[..., Screen], corpus_store: Store) -> None:
     from playwright.sync_api import expect
 
     s = screen("phone")
@@ -185,11 +179,11 @@ def test_search_leads_to_the_changes_that_added_and_removed_a_phrase(
     expect(page).to_have_url(f"{server}/search?q={quote_plus(REMOVED)}")
     expect(page.locator("li.phrase-history")).to_have_count(1)
     s.shot("1-phrase-history")
-    added = version_id(editions_store, SLUG, "2025-09-18")
+    added = version_id(corpus_store, SLUG, "2025-09-18")
     page.click("a.introduced-by")
     expect(page).to_have_url(f"{server}/d/{SLUG}/diff/{added - 1}..{added}")
     page.go_back()
-    gone = version_id(editions_store, SLUG, "2025-11-03")
+    gone = version_id(corpus_store, SLUG, "2025-11-03")
     page.click("a.removed-by")
     expect(page).to_have_url(re.compile(rf"/d/{SLUG}/diff/\d+\.\.{gone}$"))
     s.shot("2-the-change-that-removed-it")
