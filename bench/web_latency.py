@@ -5,15 +5,18 @@ Usage: python bench/web_latency.py [--versions 5000] [--runs 50] [--db PATH] [--
 Builds (or reuses, with --db) a SQLite database holding one document with N versions recorded
 through the real pipeline (tests.builders.replay -> ingest.Recorder -> store, changes, alerts):
 small texts generated deterministically (a 20-clause policy where each version rewrites one
-clause, every 50th adding an AI-training sentence) and, in the middle, three real LinkedIn
-versions (2024-07-16, 2024-08-01 and 2024-09-19). Then it starts waitress (the server `policywatch
+clause, every 50th adding an AI-training sentence) and, last, three real LinkedIn versions
+(2024-07-16, 2024-08-01 and 2024-09-19). (Not in the middle: the store holds a text that
+shrinks by more than half for confirmation, so every generated text after them was held and
+the history stopped there, with the "real" diffs pointing at generated versions.) Then it starts waitress (the server `policywatch
 serve` runs) on a free loopback port in a thread and times HTTP GETs over one keep-alive
 connection: timeline page 1, a deep timeline page, a label-filtered timeline, the API versions
 list (first and deep page), the stored diff page of the real AI-training change and a computed
 diff page (2024-07-16 against 2024-09-19, a pair nobody classified, compared on every request).
 Prints median and p95 in milliseconds; then ``--readers`` clients (16) read the computed diff page
-at once, each over its own connection, and it prints their p50 and p95. Exits 1 if a timeline/API
-median is >= 200 ms.
+at once, each over its own connection, and it prints their p50 and p95. ``--no-diff-cache``
+computes the diff on every request, as before web/diffs.py kept computed results, to compare.
+Exits 1 if a timeline/API median is >= 200 ms.
 
 Loopback only: the server binds 127.0.0.1 and every connection this process opens to anything
 but a loopback address is refused (``loopback_only``), so it can never reach the internet.
@@ -46,7 +49,7 @@ from tests.builders import Target, corpus_versions, replay  # noqa: E402
 
 SLUG = "linkedin/privacy-policy"
 LIMIT_MS = 200.0
-REAL = ("2024-07-16", "2024-08-01", "2024-09-19")  # recorded LinkedIn versions, in the middle
+REAL = ("2024-07-16", "2024-08-01", "2024-09-19")  # recorded LinkedIn versions, last
 COMPUTED = "diff page (computed, 2024-07-16..2024-09-19)"
 AI = "We may also use your data to develop and train artificial intelligence (AI) models."
 SUBJECTS = ["profile data", "messages", "location", "contacts", "payment details", "searches"]
@@ -73,8 +76,8 @@ STEP = timedelta(hours=6)
 
 
 def real_ai_at(n: int) -> datetime:
-    """When the real 2024-09-19 version is recorded in the generated history."""
-    return START + STEP * ((n - len(REAL)) // 2 + len(REAL) - 1)
+    """When the real 2024-09-19 version is recorded in the generated history (the last)."""
+    return START + STEP * (n - 1)
 
 
 def build(url: str, n: int) -> None:
@@ -82,8 +85,7 @@ def build(url: str, n: int) -> None:
     real = [r.text() for r in corpus_versions("contrib", "privacy-policy")
             if r.name in REAL]
     assert len(real) == len(REAL), f"the recorded versions {REAL} are missing"
-    mid = len(texts) // 2
-    texts[mid:mid] = real
+    texts += real
     store = Store(url)
     t0 = time.perf_counter()
     replay(store, Target(), [(START + STEP * i, t) for i, t in enumerate(texts)])
@@ -104,13 +106,25 @@ def loopback_only() -> None:
     setattr(socket.socket, "connect", guarded)
 
 
-def serve(url: str, threads: int) -> tuple[str, int]:
+class NoCache:
+    """Stands in for web.cache.ResultCache: computes on every call (``--no-diff-cache``)."""
+
+    def get(self, key: object, compute: Any) -> Any:
+        return compute()
+
+    def __len__(self) -> int:
+        return 0
+
+
+def serve(url: str, threads: int, diff_cache: bool = True) -> tuple[str, int]:
     import waitress
 
     from web.app import create_app
 
-    server = waitress.create_server(create_app(Store(url)), host="127.0.0.1", port=0,
-                                    threads=threads)
+    app = create_app(Store(url))
+    if not diff_cache:
+        app.extensions["policywatch_cache"]["diffs"] = NoCache()
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads)
     threading.Thread(target=server.run, daemon=True).start()
     return "127.0.0.1", int(server.effective_port)
 
@@ -166,6 +180,8 @@ def main() -> None:
     ap.add_argument("--readers", type=int, default=16, help="concurrent readers of the computed "
                     "diff page (0: skip)")
     ap.add_argument("--reader-runs", type=int, default=5, help="requests per concurrent reader")
+    ap.add_argument("--no-diff-cache", action="store_true", help="compute the diff page on every "
+                    "request (no in-process cache of computed diffs), to compare")
     args = ap.parse_args()
     loopback_only()
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # 16 readers queue, by design
@@ -173,7 +189,7 @@ def main() -> None:
     url = f"sqlite:///{path.resolve()}"
     if not path.exists():
         build(url, args.versions)
-    host, port = serve(url, args.threads)
+    host, port = serve(url, args.threads, diff_cache=not args.no_diff_cache)
     conn = http.client.HTTPConnection(host, port, timeout=30)
     versions = get(conn, f"/api/d/{SLUG}/versions?per_page=1")["total"]
     total = get(conn, f"/api/d/{SLUG}/versions?per_page=1&label=ai_training")["total"]
@@ -189,8 +205,12 @@ def main() -> None:
         "diff page (stored, real AI change)": f"/d/{SLUG}/diff/{ai_id - 1}..{ai_id}",
         COMPUTED: f"/d/{SLUG}/diff/{ai_id - 2}..{ai_id}",
     }
+    conn.request("GET", cases[COMPUTED])
+    if b"artificial intelligence" not in conn.getresponse().read():
+        raise SystemExit("the computed pair is not the real LinkedIn AI-training change")
     print(f"{versions} versions, {args.runs} runs each, waitress ({args.threads} threads) on "
-          f"{host}:{port}, SQLite {path}")
+          f"{host}:{port}, SQLite {path}, computed diffs "
+          f"{'not cached' if args.no_diff_cache else 'cached'}")
     print(f"{'case':<60} {'median ms':>10} {'p95 ms':>8}")
     worst = 0.0
     for name, target in cases.items():

@@ -1,18 +1,15 @@
-"""Read queries for the alert log, incidents and full-text search across versions."""
+"""Read queries for the alert log and incidents (searching the texts: ``web.phrases``)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, load_only
 
-from store.models import Alert, Document, Incident, Version
+from store.models import Alert, Document, Incident
 from web.queries import Page
 
-SNIPPET_CHARS = 120
 ALERT_STATUSES = ("pending", "sending", "sent", "dead")
 ALERT_COLUMNS = (Alert.id, Alert.channel, Alert.kind, Alert.status, Alert.attempts,
                  Alert.last_error, Alert.created_at, Alert.sent_at, Alert.severity,
@@ -70,41 +67,3 @@ def incidents(session: Session, limit: int = 50) -> list[IncidentRow]:
         select(Incident, Document.slug).join(Document, Document.id == Incident.document_id)
         .order_by(Incident.closed_at.is_not(None), Incident.opened_at.desc()).limit(limit)).all()
     return [IncidentRow(i, slug) for i, slug in rows]
-
-
-@dataclass
-class Hit:
-    """A version whose text contains the query, with the text around the first match."""
-
-    version_id: int
-    slug: str
-    fetched_at: datetime
-    before: str
-    match: str
-    after: str
-
-
-def search(session: Session, q: str, page: int, per_page: int,
-           slug: str | None = None) -> Page[Hit]:
-    """Versions whose text contains ``q`` (case-insensitive), newest first."""
-    base = (select(Version.id, Document.slug, Version.fetched_at)
-            .join(Document, Document.id == Version.document_id)
-            .where(Version.text.icontains(q, autoescape=True)))
-    if slug:
-        base = base.where(Document.slug == slug)
-    total = int(session.scalar(select(func.count()).select_from(base.subquery())) or 0)
-    rows = session.execute(base.order_by(Version.fetched_at.desc(), Version.id.desc())
-                           .limit(per_page).offset((page - 1) * per_page)).all()
-    texts = dict(session.execute(select(Version.id, Version.text)
-                                 .where(Version.id.in_([r[0] for r in rows]))).all())
-    return Page([Hit(vid, s, at, *_snippet(texts.get(vid, ""), q)) for vid, s, at in rows],
-                page, per_page, total)
-
-
-def _snippet(text: str, q: str) -> tuple[str, str, str]:
-    m = re.search(re.escape(q), text, re.IGNORECASE)
-    if m is None:
-        return text[:SNIPPET_CHARS], "", ""
-    start, end = max(0, m.start() - SNIPPET_CHARS), min(len(text), m.end() + SNIPPET_CHARS)
-    before = ("…" if start else "") + text[start:m.start()]
-    return before, m.group(0), text[m.end():end] + ("…" if end < len(text) else "")

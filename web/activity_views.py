@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 
 from changes.model import CONTRACT_LABELS
-from web import activity, params, queries
+from web import activity, overview, params, phrases, queries
 from web.db import db
 
 bp = Blueprint("activity", __name__)
@@ -20,7 +20,8 @@ def changes() -> str:
     f.material = True
     page_no, per_page = params.page_args(50)
     return render_template("changes.html", page=queries.changes(db(), f, page_no, per_page),
-                           filters=f, labels=CONTRACT_LABELS, severities=queries.SEVERITIES)
+                           filters=f, labels=CONTRACT_LABELS, severities=queries.SEVERITIES,
+                           grid=overview.label_grid(db()))
 
 
 @bp.get("/alerts")
@@ -39,11 +40,16 @@ def alerts() -> str:
 
 @bp.get("/search")
 def search() -> str:
-    """Versions whose text contains ``q`` (optionally in one document ``doc``)."""
+    """Per document whose text holds ``q`` (optionally only ``doc``): when the phrase first
+    appeared and was last seen, linking to the changes that brought it in and took it out."""
     q = (request.args.get("q") or "").strip()
     if len(q) > MAX_QUERY:
         abort(400, f"the query is limited to {MAX_QUERY} characters")
     slug = request.args.get("doc") or None
     page_no, per_page = params.page_args(20)
-    page = activity.search(db(), q, page_no, per_page, slug) if q else None
+    page = None
+    if q:
+        found = phrases.phrase_histories(db(), q, slug)
+        start = (page_no - 1) * per_page
+        page = queries.Page(found[start:start + per_page], page_no, per_page, len(found))
     return render_template("search.html", q=q, doc=slug, page=page)

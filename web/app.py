@@ -16,8 +16,9 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from store import Store
-from web import auth, db, hosts
+from web import auth, cache, db, editions, hosts
 from web.params import KNOWN, IdConverter
+from web.reading import safe_href
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def create_app(store: Store, *, token: str | None = None,
     ``fetching`` maps a document slug to how it is declared to be fetched (``robots``,
     ``robots_reason``, ``region``), shown on the document's page.
     """
-    from web import activity_views, api, feeds, views
+    from web import activity_views, api, api_page, feeds, views
 
     app = Flask(__name__)
     app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=1024)
@@ -55,13 +56,19 @@ def create_app(store: Store, *, token: str | None = None,
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters["when"] = _when
     app.jinja_env.filters["day"] = _day
+    app.jinja_env.filters["label_name"] = editions.label_name
+    app.jinja_env.filters["edition"] = editions.edition
+    app.jinja_env.filters["lang_tag"] = editions.lang_tag
+    app.jinja_env.filters["href"] = safe_href
     app.jinja_env.globals["url_with"] = _url_with
     db.init_app(app, store)
+    cache.init_app(app)
     hosts.init_app(app, allowed_hosts, public_url)  # before the token: any Host is refused
     auth.init_app(app, token)
     app.register_blueprint(views.bp)
     app.register_blueprint(activity_views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(api_page.bp)
     app.register_blueprint(feeds.bp)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _http_error)

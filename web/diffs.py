@@ -3,7 +3,9 @@
 Pairs the pipeline classified (consecutive versions) have a stored ``Change``; any other pair is
 compared on the fly with the pure ``changes.compare`` and not stored, since the web UI never
 writes. (``ingest.change_between`` would store it; this is the same computation without the
-write.)
+write.) Versions never change once stored, so a computed result is kept in a bounded in-process
+LRU (``web.cache``, one per app) keyed by the two version ids and the classifier version;
+readers asking for the same pair at once wait for one computation instead of each running it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy.orm import load_only
 import changes
 from store.models import Document, Version
 from web import queries
+from web.cache import cached
 from web.db import db
 
 
@@ -67,5 +70,6 @@ def load(doc: Document, old_id: int, new_id: int) -> Diff:
     change = queries.stored_change(db(), old_id, new_id, changes.CLASSIFIER_VERSION)
     if change is not None:
         return Diff(doc, old, new, change.result, change.id, change.classifier_version, True)
-    result = changes.compare(_text(old_id), _text(new_id)).to_dict()
+    result = cached("diffs", (old_id, new_id, changes.CLASSIFIER_VERSION),
+                    lambda: changes.compare(_text(old_id), _text(new_id)).to_dict())
     return Diff(doc, old, new, result, None, changes.CLASSIFIER_VERSION, False)

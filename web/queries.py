@@ -77,7 +77,7 @@ class ChangeRow:
     fetched_at: datetime
 
 
-def _latest_changes(document_id: int | None = None) -> Any:
+def latest_changes(document_id: int | None = None) -> Any:
     """Subquery: per new version, the newest stored change from its predecessor."""
     q = (select(Change.new_version_id.label("vid"), func.max(Change.id).label("cid"))
          .join(Version, and_(Version.id == Change.new_version_id,
@@ -107,7 +107,7 @@ def _count(session: Session, q: AnySelect) -> int:
 
 def timeline(session: Session, doc: Document, f: Filters, page: int, per_page: int) -> Page[VersionRow]:
     """One page of a document's versions, newest first, filtered by its change's labels."""
-    latest = _latest_changes(doc.id)
+    latest = latest_changes(doc.id)
     q = (select(Version.id, Version.fetched_at, Version.previous_id, Version.technical,
                 Change.id, Change.material, Change.severity, Change.labels)
          .where(Version.document_id == doc.id)
@@ -129,7 +129,7 @@ def timeline(session: Session, doc: Document, f: Filters, page: int, per_page: i
 def changes(session: Session, f: Filters, page: int = 1, per_page: int = 50,
             document_id: int | None = None, count: bool = True) -> Page[ChangeRow]:
     """Stored changes between consecutive versions, newest first (one per version pair)."""
-    latest = _latest_changes(document_id)
+    latest = latest_changes(document_id)
     q = (select(Change, Document.slug, Document.name, Version.fetched_at)
          .join(latest, latest.c.cid == Change.id)
          .join(Version, Version.id == Change.new_version_id)

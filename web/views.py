@@ -6,15 +6,19 @@ URLs are a contract (alerts link to them; see docs/web.md): ``/d/<slug>``,
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from changes.model import CONTRACT_LABELS
 from changes.reading import reading_order
-from store.models import Change, Document
-from web import diffs, params, queries
+from extract.effective_date import stated_date
+from store.models import Change, Document, Version
+from web import diffs, editions, overview, params, queries
 from web.db import db
 from web.queries import SEVERITIES
+from web.reading import markdown_html
 from web.render import hunk_view, labelled_nav
 
 bp = Blueprint("views", __name__)
@@ -24,8 +28,15 @@ TIMELINE_PER_PAGE = 50
 
 @bp.get("/")
 def dashboard() -> str:
-    """Every document with its last check, open incidents and latest material change."""
-    return render_template("dashboard.html", rows=queries.dashboard(db()))
+    """What changed about each contract label, and when, across documents; then every document
+    led by its latest notable change, with its last check and open incidents."""
+    rows = queries.dashboard(db())
+    summaries = overview.summaries(db(), {r.document.id: r.latest_material for r in rows})
+    return render_template("dashboard.html", rows=rows, summaries=summaries,
+                           latest=overview.latest_per_label(summaries), labels=CONTRACT_LABELS,
+                           docs={r.document.id: r.document for r in rows},
+                           shared=editions.shared_names(r.document for r in rows),
+                           grid=overview.label_grid(db()))
 
 
 @bp.get("/d/<path:slug>")
@@ -42,20 +53,41 @@ def timeline(slug: str) -> str | Response:
     page_no, per_page = params.page_args(TIMELINE_PER_PAGE)
     page = queries.timeline(db(), doc, f, page_no, per_page)
     return render_template("timeline.html", doc=doc, page=page, filters=f,
+                           grid=overview.label_grid(db(), doc.id),
                            labels=CONTRACT_LABELS, severities=SEVERITIES,
                            fetching=current_app.config["POLICYWATCH_FETCHING"].get(doc.slug))
 
 
 @bp.get("/d/<path:slug>/v/<id:version_id>")
 def version(slug: str, version_id: int) -> str:
-    """The text of a version as it was, with when and where it was fetched."""
+    """A version as it was: rendered for reading (``?view=source``: the Markdown as recorded),
+    with when and where it was fetched and the effective date the text states."""
+    doc, v = _version(slug, version_id)
+    view = request.args.get("view", "read")
+    if view not in ("read", "source"):
+        abort(400, "view is read or source")
+    older, newer = queries.neighbours(db(), v)
+    return render_template("version.html", doc=doc, v=v, older=older, newer=newer, view=view,
+                           html=markdown_html(v.text) if view == "read" else None,
+                           stated=stated_date(v.text),
+                           snapshot=queries.snapshot(db(), v.snapshot_id))
+
+
+@bp.get("/d/<path:slug>/v/<id:version_id>.md")
+def version_markdown(slug: str, version_id: int) -> Response:
+    """The version's text as recorded, downloaded as a Markdown file."""
+    doc, v = _version(slug, version_id)
+    name = re.sub(r"[^\w.-]+", "-", f"{doc.slug}-{v.fetched_at:%Y-%m-%d}-v{v.id}") + ".md"
+    return Response(v.text, mimetype="text/markdown",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _version(slug: str, version_id: int) -> tuple[Document, Version]:
     doc = params.document(slug)
     v = queries.version(db(), doc, version_id)
     if v is None:
         abort(404, f"{doc.slug} has no version {version_id}")
-    older, newer = queries.neighbours(db(), v)
-    return render_template("version.html", doc=doc, v=v, older=older, newer=newer,
-                           snapshot=queries.snapshot(db(), v.snapshot_id))
+    return doc, v
 
 
 @bp.get("/d/<path:slug>/diff/<id:old_id>..<id:new_id>")

@@ -29,6 +29,10 @@ SLUG = "linkedin/privacy-policy"
 XSS = Target(id="example/xss-policy", platform="example", name="XSS <b>Policy</b>",
              url="https://example.com/privacy?a=1&b=<x>")
 EU = Target(id="linkedin/privacy-policy@eu", region="eu")
+HI = Target(id="linkedin/privacy-policy@hi", language="hi",
+            url="https://www.linkedin.com/legal/privacy-policy?_l=hi_IN")
+HINDI = ("# गोपनीयता नीति\n\n_प्रभावी: 3 नवंबर 2025_\n\n## 1. हम कौन सा डेटा एकत्र करते हैं\n\n"
+         "हम वह डेटा एकत्र करते हैं जो आप हमें देते हैं।{}\n")
 T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,6 +73,21 @@ def build_corpus(url: str) -> None:
 def corpus_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'corpus.db'}"
     build_corpus(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def editions_url(corpus_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The corpus plus a Hindi edition of the privacy policy: a document with the same title."""
+    import shutil
+
+    path = tmp_path_factory.mktemp("editions") / "editions.db"
+    shutil.copy(corpus_url.removeprefix("sqlite:///"), path)
+    url = f"sqlite:///{path}"
+    store = Store(url)
+    replay(store, HI, [(T0, HINDI.format("")),
+                       (T0 + timedelta(days=30), HINDI.format(" हम आपके संपर्कों का डेटा भी एकत्र करते हैं।"))])
+    store.dispose()
     return url
 
 

@@ -27,5 +27,17 @@ def test_filters_and_feeds_on_each_backend(db_url: str) -> None:
         new = ai["items"][0]["id"]
         assert b'<mark class="evidence">' in client.get(f"/d/{SLUG}/diff/{new - 1}..{new}").data
         assert b"train artificial" in client.get("/search?q=TRAIN+ARTIFICIAL").data
+        _new_pages_on(client, new)
     finally:
         store.dispose()
+
+
+def _new_pages_on(client: FlaskClient, ai: int) -> None:
+    """The dashboard's summaries, the picture's counts and the phrase history (JSON labels,
+    year extraction and a per-version "holds the phrase" column) on this backend."""
+    home = client.get("/").get_data(as_text=True)
+    assert 'id="topic-ai_training"' in home and f"/diff/{ai - 1}..{ai}" in home
+    assert 'aria-label="AI training, 2024: 1 material change"' in home
+    assert 'aria-label="Regions, 2025: 1 material change"' in home
+    found = client.get("/search?q=TRAIN+ARTIFICIAL").get_data(as_text=True)
+    assert f'class="introduced-by" href="/d/{SLUG}/diff/{ai - 1}..{ai}"' in found

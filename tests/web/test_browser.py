@@ -55,8 +55,8 @@ def browser() -> Iterator[Any]:
 class Watched:
     """A page with every dialog, console error and page error recorded."""
 
-    def __init__(self, browser: Any, shots: list[Path]) -> None:
-        self.page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    def __init__(self, browser: Any, shots: list[Path], page: Any = None) -> None:
+        self.page = page or browser.new_page(viewport={"width": 1400, "height": 1000})
         self.dialogs: list[str] = []
         self.errors: list[str] = []
         self.shots = shots
@@ -127,13 +127,17 @@ def test_xss_fixture_does_not_execute(server: str, browser: Any, corpus_store: S
     page = w.page
     v1 = version_id(corpus_store, XSS.id, "2024-01-01")
     v2 = version_id(corpus_store, XSS.id, "2024-01-02")
-    page.goto(f"{server}/d/{XSS.id}/v/{v2}")
+    page.goto(f"{server}/d/{XSS.id}/v/{v2}?view=source")
     text = page.locator("#policy-text")
     expect(text).to_contain_text("<script>alert(1)</script>")
     expect(text).to_contain_text("<img src=x onerror=alert(2)>")
     expect(text).to_contain_text("[cookie policy](javascript:alert(4))")
     assert page.locator("#policy-text *").count() == 0          # no element came from the text
     w.shot("1-xss-version")
+    page.goto(f"{server}/d/{XSS.id}/v/{v2}")              # the reading view: Markdown, no HTML
+    expect(page.locator("#policy-html")).to_contain_text("<script>alert(5)</script>")
+    assert page.locator("#policy-html script, #policy-html img, #policy-html iframe").count() == 0
+    page.locator("#policy-html").hover()
     for view in ("side", "inline"):
         page.goto(f"{server}/d/{XSS.id}/diff/{v1}..{v2}?view={view}&all=1")
         expect(page.locator("mark.evidence").first).to_be_visible()
