@@ -22,22 +22,20 @@ def run_check(targets: list[Any], db: str | None, settings: dict[str, Any],
     from store.record import validators
 
     store = open_store(db)
-    recorder = Recorder(store, targets)
-    with store.session() as s:
-        known = validators(s)
     total = len(targets)
 
-    def sink(fetch: Any) -> None:
-        recorder(fetch)
-        if progress:
-            line = recorder.lines[-1]
-            extra = f" - {line.detail}" if line.detail else ""
-            click.echo(f"[{len(recorder.lines)}/{total}] {line.slug}: {line.outcome} "
-                       f"({line.duration_ms} ms){extra}", err=True)
+    def show(line: Any) -> None:
+        extra = f" - {line.detail}" if line.detail else ""
+        click.echo(f"[{len(recorder.lines)}/{total}] {line.slug}: {line.outcome} "
+                   f"({line.duration_ms} ms){extra}", err=True)
+
+    recorder = Recorder(store, targets, batched=True, on_line=show if progress else None)
+    with store.session() as s:
+        known = validators(s)
 
     try:
         with held(store.engine, "crawl", "policywatch check"):
-            crawl(targets, sink, known, settings)
+            crawl(targets, recorder.sink(), known, settings)
     except LockHeld as exc:
         raise click.ClickException(f"refusing to check: {exc}; try again when it ends") from exc
     missing = {t.id for t in targets} - {ln.slug for ln in recorder.lines}

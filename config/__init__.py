@@ -53,6 +53,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
             "Fraction of a document's text that may disappear in one fetch; a text that lost more "
             "is held (structural, no version, no alert) until the next fetch confirms it. 0: off.",
             float),
+    Setting("cpu_workers", lambda: os.cpu_count() or 1,
+            "Worker processes for extraction, diff and classification (off the crawler's reactor); "
+            "default: one per core; 0: all in the crawling process. A crawl of fewer than 8 documents extracts in the crawling process.", int),
     Setting("log_format", lambda: "text", "Log line format: text or json."),
     Setting("token", lambda: None,
             "Token `policywatch serve` requires on every request (needed off loopback)."),

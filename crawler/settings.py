@@ -79,6 +79,8 @@ LOG_LEVEL = "INFO"
 
 # --- PolicyWatch ----------------------------------------------------------------------
 POLICYWATCH_SINK = None
+POLICYWATCH_SINK_BATCH = 100
+POLICYWATCH_SINK_LINGER = 0.5
 POLICYWATCH_BLOCK_STATUSES = [999, 401, 403]
 POLICYWATCH_BLOCK_URL_PATTERNS = [
     r"/authwall\b",
@@ -125,6 +127,9 @@ POLICYWATCH_BROWSER_USER_AGENT = None
 #: Help line for every PolicyWatch setting (a test checks they are all documented).
 POLICYWATCH_HELP = {
     "POLICYWATCH_SINK": "Callable[[FetchResult], None] given every result; None disables the pipeline.",
+    "POLICYWATCH_SINK_BATCH": "Most results the sink takes before it is flushed (a sink with flush() "
+    "records them in one transaction, e.g. `policywatch check`).",
+    "POLICYWATCH_SINK_LINGER": "Seconds after its first result that a sink batch is flushed at the latest.",
     "POLICYWATCH_BLOCK_STATUSES": "HTTP statuses reported as 'blocked' (not retried).",
     "POLICYWATCH_BLOCK_URL_PATTERNS": "Regexes on the redirect chain: a match means a login/auth wall.",
     "POLICYWATCH_BLOCK_TITLE_PATTERNS": "Regexes on <title> of a 200 page: a match means a wall or captcha.",

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from store.models import Change, Check, Document, Snapshot, Version, utcnow
 
@@ -79,8 +79,11 @@ def sync_documents(session: Session, specs: list[DocumentSpec]) -> dict[str, Doc
 
 
 def latest_version(session: Session, document_id: int) -> Version | None:
+    """The document's newest version; its text is loaded when first read (an unchanged check
+    compares hashes and never needs it)."""
     return session.scalars(
         select(Version).where(Version.document_id == document_id)
+        .options(defer(Version.text, raiseload=False))
         .order_by(Version.fetched_at.desc(), Version.id.desc()).limit(1)
     ).first()
 
@@ -109,14 +112,21 @@ def snapshot_body(snapshot: Snapshot) -> bytes:
     return zlib.decompress(snapshot.body)
 
 
-def record_check(session: Session, doc: Document, fetch: Fetch, shrink_hold: float = 0.0) -> Recorded:
+def record_check(session: Session, doc: Document, fetch: Fetch, shrink_hold: float = 0.0,
+                 round_key: str | None = None) -> Recorded:
     """Record one fetch of ``doc``. Only a fetched text unlike the last version makes a version.
 
     A text that lost more than ``shrink_hold`` (a fraction; 0: never) of the last version's
     characters is held: the check is ``structural`` and no version is made, until the next
     fetch returns the same text (see :func:`_held`).
+
+    The document's row is locked first (``SELECT ... FOR UPDATE`` where the database has row
+    locks): concurrent recorders of one document take turns, so each sees the other's version.
+    A second check of a document in the same ``round_key`` violates a unique constraint
+    (IntegrityError at flush): a round checks each document once, whichever worker does it.
     """
-    check = Check(
+    session.execute(select(Document.id).where(Document.id == doc.id).with_for_update())
+    check = Check(round_key=round_key,
         document_id=doc.id, started_at=fetch.started_at, duration_ms=fetch.duration_ms,
         http_status=fetch.status, detail=fetch.detail or "", etag=fetch.etag,
         last_modified=fetch.last_modified,

@@ -1,0 +1,27 @@
+"""checks.round_key: at most one check of a document per shared-frontier round
+
+Revision ID: 0013
+Revises: 0001
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0013"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("checks") as batch:
+        batch.add_column(sa.Column("round_key", sa.String(length=64), nullable=True))
+        batch.create_unique_constraint("uq_checks_document_round", ["document_id", "round_key"])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("checks") as batch:
+        batch.drop_constraint("uq_checks_document_round", type_="unique")
+        batch.drop_column("round_key")
