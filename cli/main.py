@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from cli import alerts, browse, check, classify, demo, run, serve
+from cli import alerts, browse, check, classify, demo, run, serve, workers
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,7 +21,7 @@ def cli(verbose: int) -> None:
 
 
 for command in (*check.COMMANDS, *browse.COMMANDS, classify.classify, *alerts.COMMANDS,
-                *demo.COMMANDS, *serve.COMMANDS, *run.COMMANDS):
+                *demo.COMMANDS, *serve.COMMANDS, *run.COMMANDS, *workers.COMMANDS):
     cli.add_command(command)
 
 
