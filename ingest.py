@@ -74,6 +74,7 @@ class Recorder:
         self.shrink_hold = float(config.get("shrink_hold")) if shrink_hold is None else shrink_hold
         self.store = store
         self.batched = batched
+        self.summarise = str(config.get("unchanged_checks")).strip().lower() == "summary"
         self.on_line = on_line
         self.lines: list[CheckLine] = []
         self._pending: list[Fetch] = []
@@ -130,7 +131,7 @@ class Recorder:
         # In document order: concurrent workers lock document rows in the same order, no deadlock.
         fetches = sorted(fetches, key=lambda f: self._doc_ids[f.target_id])
         docs = [self._document(s, f.target_id) for f in fetches]
-        recs = [record_check(s, doc, f, self.shrink_hold, self.rounds.get(f.target_id))
+        recs = [record_check(s, doc, f, self.shrink_hold, self.rounds.get(f.target_id), self.summarise)
                 for doc, f in zip(docs, fetches)]
         found = {i: stored_change(s, r.previous.id, r.version.id, changes.CLASSIFIER_VERSION)
                  for i, r in enumerate(recs) if r.version and r.previous and not r.version.technical}

@@ -56,6 +56,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
     Setting("cpu_workers", lambda: os.cpu_count() or 1,
             "Worker processes for extraction, diff and classification (off the crawler's reactor); "
             "default: one per core; 0: all in the crawling process. A crawl of fewer than 8 documents extracts in the crawling process.", int),
+    Setting("unchanged_checks", lambda: "each",
+            "each: one check row per check; summary: an unchanged check following an unchanged "
+            "check of the same version adds no row, the last row counts it (repeats, first time)."),
     Setting("log_format", lambda: "text", "Log line format: text or json."),
     Setting("token", lambda: None,
             "Token `policywatch serve` requires on every request (needed off loopback)."),

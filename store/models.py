@@ -130,6 +130,11 @@ class Check(Base):
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
     version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
+    repeats: Mapped[int] = mapped_column(default=1, server_default="1")
+    """How many checks this row stands for: more than 1 when unchanged checks are summarised
+    (setting ``unchanged_checks = "summary"``); then ``started_at`` is the last of them."""
+    first_started_at: Mapped[datetime | None]
+    """Start of the first check a summarised row stands for (None: the row is one check)."""
     round_key: Mapped[str | None] = mapped_column(String(64))
     """The shared-frontier round this check belongs to (``policywatch worker``); at most one check
     of a document per round, whatever the workers do. None for other checks."""
