@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any, TypeVar
@@ -46,10 +47,22 @@ def shared() -> Executor | None:
         if _pool is None or _pool_pid != os.getpid():
             # spawn, not fork: the crawler process runs threads (reactor, writer) that fork
             # would copy mid-flight.
-            _pool = ProcessPoolExecutor(size(), mp_context=multiprocessing.get_context("spawn"))
+            _pool = ProcessPoolExecutor(size(), mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=follow_parent, initargs=(os.getpid(),))
             _pool_pid = os.getpid()
             log.debug("started %d CPU worker processes", size())
         return _pool
+
+
+def follow_parent(parent: int, interval: float = 1.0) -> None:
+    """In a worker: exit as soon as the crawler process that started it is gone (SIGKILL, OOM),
+    instead of lingering with its memory. Runs as the pool's initializer."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="follow-parent", daemon=True).start()
 
 
 def shutdown() -> None:
