@@ -144,13 +144,16 @@ class PolicySpider(scrapy.Spider):
     async def parse(self, response: Response, **kwargs: Any) -> AsyncIterator[FetchResult | Request]:
         """Classify a response (any status: HTTPERROR_ALLOW_ALL) into one result; the page's
         extraction runs in the CPU worker pool (workers.pool), off the reactor."""
-        target = self.targets[response.meta[_META_TARGET]]
-        urls = [*response.meta.get("redirect_urls", []), response.url]
-        args = (target, response.status, urls, _headers(response), response.body, self.rules,
-                _sent_validators(response))
-        verdict = await self._verdict(target.id, args)
+        args = self._classify_args(response)
+        verdict = await self._verdict(args[0].id, args)
         for out in self._after_response(response, verdict):
             yield out
+
+    def _classify_args(self, response: Response) -> tuple[Any, ...]:
+        """The arguments of :func:`verdict_for_response` for ``response`` (picklable)."""
+        urls = [*response.meta.get("redirect_urls", []), response.url]
+        return (self.targets[response.meta[_META_TARGET]], response.status, urls, _headers(response),
+                response.body, self.rules, _sent_validators(response))
 
     async def _verdict(self, target_id: str, args: tuple[Any, ...]) -> Verdict:
         # A status alone decides (nothing to extract), or too few pages to repay the pool.
@@ -188,10 +191,7 @@ class PolicySpider(scrapy.Spider):
         maxsize = int(meta.get("download_maxsize") or self.settings.getint("DOWNLOAD_MAXSIZE"))
         response = getattr(failure.value, "response", None)
         if isinstance(response, Response):  # e.g. HttpError if HTTPERROR_ALLOW_ALL is off
-            target = self.targets[meta[_META_TARGET]]
-            yield from self._after_response(response, verdict_for_response(
-                target, response.status, [*meta.get("redirect_urls", []), response.url],
-                _headers(response), response.body, self.rules, _sent_validators(response)))
+            yield from self._after_response(response, verdict_for_response(*self._classify_args(response)))
             return
         try:
             verdict = classify_failure(failure.value, urls, self.rules, maxsize)
