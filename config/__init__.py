@@ -55,7 +55,10 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
             float),
     Setting("cpu_workers", lambda: os.cpu_count() or 1,
             "Worker processes for extraction, diff and classification (off the crawler's reactor); "
-            "default: one per core; 0: all in the crawling process. A crawl of fewer than 8 documents extracts in the crawling process.", int),
+            "default: one per core; 0: all in the crawling process.", int),
+    Setting("cpu_workers_from", lambda: 50,
+            "Crawls of at least this many documents extract in the worker processes; smaller ones "
+            "in the crawling process (starting the workers costs more than it saves).", int),
     Setting("unchanged_checks", lambda: "each",
             "each: one check row per check; summary: an unchanged check following an unchanged "
             "check of the same version adds no row, the last row counts it (repeats, first time)."),

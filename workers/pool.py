@@ -23,9 +23,12 @@ import config
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-#: Fewer jobs than this (e.g. pages in a crawl) run in the calling process: starting the workers
-#: (each imports the extractor and classifier) costs more than it saves.
-MIN_JOBS = 8
+
+def min_jobs() -> int:
+    """Fewer jobs than this (pages of a crawl) run in the calling process (setting
+    ``cpu_workers_from``): starting the workers, each importing the extractor and the
+    classifier, costs more than it saves on a small crawl."""
+    return int(config.get("cpu_workers_from"))
 
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None

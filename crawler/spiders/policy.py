@@ -157,7 +157,7 @@ class PolicySpider(scrapy.Spider):
 
     async def _verdict(self, target_id: str, args: tuple[Any, ...]) -> Verdict:
         # A status alone decides (nothing to extract), or too few pages to repay the pool.
-        if not 200 <= args[1] < 300 or len(self.targets) < pool.MIN_JOBS:
+        if not 200 <= args[1] < 300 or len(self.targets) < pool.min_jobs():
             return verdict_for_response(*args)
         try:
             return await pool.run(verdict_for_response, *args)

@@ -18,12 +18,13 @@ from bench.crawl_throughput import declarations
 from store.models import Change, Check, Snapshot, Version
 from tests.conftest import ROOT
 
-N = 10  # over workers.pool.MIN_JOBS: extraction runs in the pool
+N = 10
 pytestmark = pytest.mark.timeout(600)
 
 
 def _check(db: str, decl: Path, tmp: Path, workers: str) -> list[dict[str, object]]:
     env = dict(os.environ, POLICYWATCH_CONFIG=str(tmp / "none.toml"), POLICYWATCH_CPU_WORKERS=workers,
+               POLICYWATCH_CPU_WORKERS_FROM="1",
                PYTHONPATH=str(ROOT))
     done = subprocess.run([sys.executable, "-m", "cli.main", "check", "--quiet", "--format", "json",
                            "--db", db, "--targets", str(decl), "-s", "DOWNLOAD_DELAY=0",
