@@ -13,7 +13,7 @@ import logging  # noqa: E402
 
 import click  # noqa: E402
 
-from cli import alerts, archive, browse, check, classify, demo, run, serve  # noqa: E402
+from cli import alerts, archive, browse, check, classify, demo, run, serve, workers  # noqa: E402
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,7 +27,7 @@ def cli(verbose: int) -> None:
 
 
 for command in (*check.COMMANDS, *browse.COMMANDS, classify.classify, *alerts.COMMANDS,
-                *demo.COMMANDS, *serve.COMMANDS, *run.COMMANDS, *archive.COMMANDS):
+                *demo.COMMANDS, *serve.COMMANDS, *run.COMMANDS, *archive.COMMANDS, *workers.COMMANDS):
     cli.add_command(command)
 
 

@@ -68,6 +68,15 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
     Setting("allow_private_targets", lambda: False,
             "Allow fetching documents and delivering alerts to addresses that are not public "
             "(loopback, private networks, link-local, e.g. 169.254.169.254); off: refused.", flag),
+    Setting("cpu_workers", lambda: os.cpu_count() or 1,
+            "Worker processes for extraction, diff and classification (off the crawler's reactor); "
+            "default: one per core; 0: all in the crawling process.", int),
+    Setting("cpu_workers_from", lambda: 50,
+            "Crawls of at least this many documents extract in the worker processes; smaller ones "
+            "in the crawling process (starting the workers costs more than it saves).", int),
+    Setting("unchanged_checks", lambda: "each",
+            "each: one check row per check; summary: an unchanged check following an unchanged "
+            "check of the same version adds no row, the last row counts it (repeats, first time)."),
     Setting("log_format", lambda: "text", "Log line format: text or json."),
     Setting("token", lambda: None,
             "Token `policywatch serve` requires on every request (needed off loopback)."),

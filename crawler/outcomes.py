@@ -185,6 +185,17 @@ def classify_response(
     return Verdict(FETCHED, f"{status_text(status)}, {len(markdown)} characters", markdown)
 
 
+def verdict_for_response(target: Target, status: int, urls: Sequence[str], headers: dict[str, str],
+                         body: bytes, rules: BlockRules, conditional: bool = False) -> Verdict:
+    """:func:`classify_response` that never raises (a bug or pathological page is ``structural``);
+    module-level and pure, so the CPU worker pool can run it."""
+    try:
+        return classify_response(target, status, urls, headers, body, rules, conditional=conditional)
+    except Exception as exc:  # never let one page stop the run
+        logger.exception("classifying %s failed", target.id)
+        return Verdict(STRUCTURAL, f"classification failed: {type(exc).__name__}: {exc}")
+
+
 def classify_pdf(target: Target, status: int, body: bytes) -> Verdict:
     """The outcome of a PDF served with a 2xx status: its text, or why there is none."""
     try:

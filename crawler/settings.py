@@ -86,6 +86,8 @@ LOG_FORMATTER = "crawler.logformatter.BodilessLogFormatter"  # item lines never 
 
 # --- PolicyWatch ----------------------------------------------------------------------
 POLICYWATCH_SINK = None
+POLICYWATCH_SINK_BATCH = 100
+POLICYWATCH_SINK_LINGER = 0.5
 POLICYWATCH_BLOCK_STATUSES = [999, 401, 403]
 POLICYWATCH_BLOCK_URL_PATTERNS = [
     r"/authwall\b",
@@ -133,6 +135,9 @@ POLICYWATCH_ALLOW_PRIVATE_TARGETS = False  # make_settings() fills in the allow_
 #: Help line for every PolicyWatch setting (a test checks they are all documented).
 POLICYWATCH_HELP = {
     "POLICYWATCH_SINK": "Callable[[FetchResult], None] given every result; None disables the pipeline.",
+    "POLICYWATCH_SINK_BATCH": "Most results the sink takes before it is flushed (a sink with flush() "
+    "records them in one transaction, e.g. `policywatch check`).",
+    "POLICYWATCH_SINK_LINGER": "Seconds after its first result that a sink batch is flushed at the latest.",
     "POLICYWATCH_BLOCK_STATUSES": "HTTP statuses reported as 'blocked' (not retried).",
     "POLICYWATCH_BLOCK_URL_PATTERNS": "Regexes on the redirect chain: a match means a login/auth wall.",
     "POLICYWATCH_BLOCK_TITLE_PATTERNS": "Regexes on <title> of a 200 page: a match means a wall or captcha.",

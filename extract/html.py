@@ -50,6 +50,7 @@ _TRAILING_BREAK = re.compile(r"\\[ \t]*(?=\n[ \t]*\n|\s*\Z)")
 _CELL_BREAK = "\ue000"  # private use: a paragraph boundary inside a table cell, until the cell is built
 _CELL_BREAKS = re.compile(f"\\s*{_CELL_BREAK}[\\s{_CELL_BREAK}]*")
 _CELLS = frozenset({"td", "th"})
+_VERBATIM = ("pre", "code")
 
 
 class _Converter(MarkdownConverter):
@@ -139,11 +140,22 @@ def _outermost(elements: list[Tag]) -> list[Tag]:
     return result
 
 
+def _verbatim_strings(root: Tag) -> set[int] | None:
+    """The text nodes of ``root`` inside ``<pre>`` or ``<code>`` (by id); None when all are.
+
+    One pass over the pre/code elements instead of a walk up the tree from every text node
+    (that walk was a quarter of the extraction time on a large page)."""
+    if root.name in _VERBATIM or root.find_parent(_VERBATIM) is not None:
+        return None
+    return {id(s) for el in root.find_all(_VERBATIM) for s in el.find_all(string=True)}
+
+
 def _normalise_tree(root: Tag, base_url: str | None) -> None:
     """Clean text nodes and links, drop attributes and empty elements, in place."""
+    verbatim = _verbatim_strings(root)
     for node in root.find_all(string=True):
         cleaned = clean_chars(str(node))
-        if node.find_parent(("pre", "code")) is None:
+        if verbatim is not None and id(node) not in verbatim:
             cleaned = _SOURCE_WHITESPACE.sub(" ", cleaned)  # source line-wrapping is markup
         if cleaned != node:
             node.replace_with(cleaned)

@@ -144,7 +144,10 @@ class Check(Base):
     """One attempt to fetch a document, whatever came of it."""
 
     __tablename__ = "checks"
-    __table_args__ = (Index("ix_checks_document_started", "document_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_checks_document_started", "document_id", "started_at"),
+        UniqueConstraint("document_id", "round_key", name="uq_checks_document_round"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
@@ -160,6 +163,14 @@ class Check(Base):
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
     version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
+    repeats: Mapped[int] = mapped_column(default=1, server_default="1")
+    """How many checks this row stands for: more than 1 when unchanged checks are summarised
+    (setting ``unchanged_checks = "summary"``); then ``started_at`` is the last of them."""
+    first_started_at: Mapped[datetime | None]
+    """Start of the first check a summarised row stands for (None: the row is one check)."""
+    round_key: Mapped[str | None] = mapped_column(String(64))
+    """The shared-frontier round this check belongs to (``policywatch worker``); at most one check
+    of a document per round, whatever the workers do. None for other checks."""
 
 
 class Change(Base):

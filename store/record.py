@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from store.models import Change, Check, Document, Snapshot, Version, utcnow
 
@@ -79,8 +79,11 @@ def sync_documents(session: Session, specs: list[DocumentSpec]) -> dict[str, Doc
 
 
 def latest_version(session: Session, document_id: int) -> Version | None:
+    """The document's newest version; its text is loaded when first read (an unchanged check
+    compares hashes and never needs it)."""
     return session.scalars(
         select(Version).where(Version.document_id == document_id)
+        .options(defer(Version.text, raiseload=False))
         .order_by(Version.fetched_at.desc(), Version.id.desc()).limit(1)
     ).first()
 
@@ -109,21 +112,30 @@ def snapshot_body(snapshot: Snapshot) -> bytes:
     return zlib.decompress(snapshot.body)
 
 
-def record_check(session: Session, doc: Document, fetch: Fetch, shrink_hold: float = 0.0) -> Recorded:
+def record_check(session: Session, doc: Document, fetch: Fetch, shrink_hold: float = 0.0,
+                 round_key: str | None = None, summarise: bool = False) -> Recorded:
     """Record one fetch of ``doc``. Only a fetched text unlike the last version makes a version.
 
     A text that lost more than ``shrink_hold`` (a fraction; 0: never) of the last version's
     characters is held: the check is ``structural`` and no version is made, until the next
     fetch returns the same text (see :func:`_held`).
+
+    The document's row is locked first (``SELECT ... FOR UPDATE`` where the database has row
+    locks): concurrent recorders of one document take turns, so each sees the other's version.
+    A second check of a document in the same ``round_key`` violates a unique constraint
+    (IntegrityError at flush): a round checks each document once, whichever worker does it.
+
+    With ``summarise``, an unchanged check that follows an unchanged check of the same version
+    adds no row: the last row counts it (``repeats``, see :func:`_summarised`).
     """
-    check = Check(
+    session.execute(select(Document.id).where(Document.id == doc.id).with_for_update())
+    check = Check(round_key=round_key,
         document_id=doc.id, started_at=fetch.started_at, duration_ms=fetch.duration_ms,
         http_status=fetch.status, detail=fetch.detail or "", etag=fetch.etag,
         last_modified=fetch.last_modified,
         body_sha256=sha256(fetch.body) if fetch.body is not None else None,
         outcome=fetch.outcome,
     )
-    session.add(check)
     recorded = Recorded(check=check)
     if fetch.outcome == "not_modified":
         previous = latest_version(session, doc.id)
@@ -139,8 +151,28 @@ def record_check(session: Session, doc: Document, fetch: Fetch, shrink_hold: flo
             recorded = _record_text(session, doc, fetch, check, shrink_hold)
     elif fetch.outcome not in FAILURES:
         check.outcome, check.detail = "structural", f"unknown outcome {fetch.outcome!r}"
+    kept = _summarised(session, check) if summarise and round_key is None and check.outcome == "unchanged" else None
+    if kept is not None:
+        recorded = Recorded(check=kept)
+    else:
+        session.add(check)
     session.flush()
     return recorded
+
+
+def _summarised(session: Session, check: Check) -> Check | None:
+    """The document's last check, now also standing for ``check``, when both are unchanged
+    checks of the same version; None otherwise."""
+    last = session.scalars(select(Check).where(Check.document_id == check.document_id)
+                           .order_by(Check.id.desc()).limit(1)).first()
+    if last is None or last.outcome != "unchanged" or last.version_id != check.version_id \
+            or last.round_key is not None:
+        return None
+    last.first_started_at = last.first_started_at or last.started_at
+    last.started_at, last.duration_ms, last.http_status = check.started_at, check.duration_ms, check.http_status
+    last.detail, last.etag, last.last_modified = check.detail, check.etag, check.last_modified
+    last.repeats += 1
+    return last
 
 
 def _record_text(session: Session, doc: Document, fetch: Fetch, check: Check,
@@ -179,6 +211,7 @@ def _held(session: Session, check: Check, previous: Version, text: str, shrink_h
     old, new = len(previous.text), len(text)
     if shrink_hold <= 0 or new >= old * (1 - shrink_hold):
         return False
+    session.add(check)
     session.flush()  # gives this check its id: the check before it is the one to compare
     before = session.scalars(
         select(Check).where(Check.document_id == check.document_id, Check.id < check.id)

@@ -19,8 +19,9 @@ from crawler.browser import BLOCKED_META, BROWSER_META, after_browser, retry_in_
 from crawler.egress import fetchable
 from crawler.items import FETCHED, NOT_MODIFIED, STRUCTURAL, TRANSIENT, FetchResult
 from crawler.middlewares import RATE_LIMIT_META
-from crawler.outcomes import BlockRules, Verdict, classify_failure, classify_response
+from crawler.outcomes import BlockRules, Verdict, classify_failure, verdict_for_response
 from crawler.targets import Target
+from workers import pool
 
 logger = logging.getLogger(__name__)
 
@@ -140,18 +141,34 @@ class PolicySpider(scrapy.Spider):
         logger.log(level, "%s: %s (%s)", target.id, result.outcome, result.detail)
         return result
 
-    def parse(self, response: Response, **kwargs: Any) -> Iterable[FetchResult | Request]:
-        """Classify a response (any status: HTTPERROR_ALLOW_ALL) into one result."""
+    async def parse(self, response: Response, **kwargs: Any) -> AsyncIterator[FetchResult | Request]:
+        """Classify a response (any status: HTTPERROR_ALLOW_ALL) into one result; the page's
+        extraction runs in the CPU worker pool (workers.pool), off the reactor."""
+        args = self._classify_args(response)
+        verdict = await self._verdict(args[0].id, args)
+        for out in self._after_response(response, verdict):
+            yield out
+
+    def _classify_args(self, response: Response) -> tuple[Any, ...]:
+        """The arguments of :func:`verdict_for_response` for ``response`` (picklable)."""
+        urls = [*response.meta.get("redirect_urls", []), response.url]
+        return (self.targets[response.meta[_META_TARGET]], response.status, urls, _headers(response),
+                response.body, self.rules, _sent_validators(response))
+
+    async def _verdict(self, target_id: str, args: tuple[Any, ...]) -> Verdict:
+        # A status alone decides (nothing to extract), or too few pages to repay the pool.
+        if not 200 <= args[1] < 300 or len(self.targets) < pool.min_jobs():
+            return verdict_for_response(*args)
+        try:
+            return await pool.run(verdict_for_response, *args)
+        except Exception as exc:  # a worker died (BrokenProcessPool): classify here instead
+            logger.warning("CPU worker failed on %s (%s); extracting in the crawler", target_id, exc)
+            return verdict_for_response(*args)
+
+    def _after_response(self, response: Response, verdict: Verdict) -> Iterable[FetchResult | Request]:
         meta = response.meta
         target = self.targets[meta[_META_TARGET]]
-        urls = [*meta.get("redirect_urls", []), response.url]
         headers = _headers(response)
-        try:
-            verdict = classify_response(target, response.status, urls, headers, response.body, self.rules,
-                                        conditional=_sent_validators(response))
-        except Exception as exc:  # never let one page stop the run
-            logger.exception("classifying %s failed", target.id)
-            verdict = Verdict(STRUCTURAL, f"classification failed: {type(exc).__name__}: {exc}")
         if retry_in_browser(dict(meta), verdict, response.status, self.browser_retry):
             yield self._in_browser(meta, verdict)
             return
@@ -174,7 +191,7 @@ class PolicySpider(scrapy.Spider):
         maxsize = int(meta.get("download_maxsize") or self.settings.getint("DOWNLOAD_MAXSIZE"))
         response = getattr(failure.value, "response", None)
         if isinstance(response, Response):  # e.g. HttpError if HTTPERROR_ALLOW_ALL is off
-            yield from self.parse(response)
+            yield from self._after_response(response, verdict_for_response(*self._classify_args(response)))
             return
         try:
             verdict = classify_failure(failure.value, urls, self.rules, maxsize)

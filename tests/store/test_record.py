@@ -105,3 +105,26 @@ def test_validators_come_from_the_last_successful_check(sqlite_url: str) -> None
     _record(store, Fetch("transient", started_at=T0 + timedelta(hours=1)))
     with store.session() as s:
         assert validators(s) == {"linkedin/privacy-policy": ('"v1"', "Mon, 01 Jan 2024")}
+
+
+def test_summarised_unchanged_checks_add_no_row(db_url: str) -> None:
+    store = Store(db_url)
+    text = "We use your data."
+    page = b"<html><main><p>We use your data.</p></main></html>"
+
+    def record(fetch: Fetch) -> str:
+        with store.session() as s:
+            doc = sync_documents(s, [Target()])["linkedin/privacy-policy"]
+            return record_check(s, doc, fetch, summarise=True).check.outcome
+
+    assert record(Fetch("fetched", text, page, etag='"a"')) == "new_version"
+    for hours in (6, 12, 18):
+        assert record(Fetch("not_modified", started_at=T0 + timedelta(hours=hours), etag='"a"')) == "unchanged"
+    assert _counts(store)[:3] == (2, 1, 1)  # the version's check, and one row for three unchanged
+    with store.session() as s:
+        last = s.scalars(select(Check).order_by(Check.id.desc())).first()
+        assert last is not None and last.repeats == 3
+        assert last.first_started_at == T0 + timedelta(hours=6) and last.started_at == T0 + timedelta(hours=18)
+    assert record(Fetch("transient", started_at=T0 + timedelta(hours=24))) == "transient"
+    assert record(Fetch("not_modified", started_at=T0 + timedelta(hours=30), etag='"a"')) == "unchanged"
+    assert _counts(store)[0] == 4  # a failure breaks the run: a new row after it

@@ -1,0 +1,68 @@
+"""ingest.Recorder in batches: one transaction per batch, classification in the CPU worker pool,
+nothing lost to one bad fetch, at most one check of a document per frontier round."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select
+
+from ingest import Recorder
+from store import Store
+from store.models import Change, Check, Version
+from tests.builders import Fetch, Target, corpus_versions, fetched
+
+T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+A = Target()
+B = Target(id="linkedin/user-agreement", name="User Agreement", url="https://example.org/ua")
+
+
+def _count(store: Store, model: type) -> int:
+    with store.session() as s:
+        return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_a_batch_is_recorded_at_flush_with_its_changes_classified(db_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("POLICYWATCH_CPU_WORKERS", "2")  # the real process pool
+    old, new = (v.text() for v in corpus_versions("contrib", "privacy-policy")[-2:])
+    store = Store(db_url)
+    lines: list[object] = []
+    recorder = Recorder(store, [A, B], batched=True, on_line=lines.append)
+    for target in (A, B):
+        recorder(fetched(target, T0, old))
+    assert _count(store, Check) == 0 and lines == []  # kept until the flush
+    recorder.flush()
+    assert _count(store, Check) == 2 and len(lines) == 2
+    for target in (A, B):
+        recorder(fetched(target, T0 + timedelta(hours=1), new))
+    recorder.flush()
+    assert _count(store, Version) == 4
+    with store.session() as s:
+        changes = list(s.scalars(select(Change)))
+    assert len(changes) == 2 and all(c.result.get("units") is not None or c.result for c in changes)
+    assert [ln.outcome for ln in recorder.lines] == ["new_version"] * 4  # type: ignore[attr-defined]
+
+
+def test_one_bad_fetch_loses_no_other_in_its_batch(db_url: str) -> None:
+    store = Store(db_url)
+    recorder = Recorder(store, [A, B], batched=True)
+    recorder(fetched(A, T0, "We use your data for ads. " * 80))
+    recorder(fetched(Target(id="not/declared"), T0, "x" * 2000))  # no such document
+    recorder.flush()
+    assert [ln.slug for ln in recorder.lines] == [A.id]
+    assert _count(store, Check) == 1
+
+
+def test_a_document_is_checked_once_per_round_whoever_records_it(db_url: str) -> None:
+    store = Store(db_url)
+    text = "We use your data for ads. " * 80
+    first, second = Recorder(store, [A], batched=True), Recorder(store, [A], batched=True)
+    for recorder in (first, second):  # two workers that took the same entry
+        recorder.rounds = {A.id: "round-1"}
+        recorder(fetched(A, T0, text))
+        recorder.flush()
+    assert _count(store, Check) == 1 and _count(store, Version) == 1
+    second.rounds = {A.id: "round-2"}
+    second(fetched(A, T0 + timedelta(hours=1), text))
+    second.flush()
+    assert _count(store, Check) == 2
