@@ -36,11 +36,10 @@ def run_check(targets: list[Any], db: str | None, settings: dict[str, Any],
     except Exception:
         store.dispose()  # close its connections now, not at exit with a ResourceWarning
         raise
-    recorder = Recorder(store, targets, batched=True, on_line=progress)
-    with store.session() as s:
-        known = validators(s)
-
-    with held(store.engine, "crawl", "policywatch check"):
+    with held(store.engine, "crawl", "policywatch check"):  # before the documents are written
+        recorder = Recorder(store, targets, batched=True, on_line=progress)
+        with store.session() as s:
+            known = validators(s)
         crawl(targets, recorder.sink(), known, settings)
     missing = {t.id for t in targets} - {ln.slug for ln in recorder.lines}
     if missing:  # the crawler promises one item per target; say so if it broke that promise

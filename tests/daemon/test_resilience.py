@@ -136,7 +136,7 @@ def test_a_database_outage_is_logged_as_state_changes(
         checks = db.count(Check)
         relay.restore()
         wait_for(lambda: "database reachable again" in proc.log(), 20, "the recovery line", proc)
-        wait_for(lambda: db.count(Check) >= checks + 2, 30, "checks after the outage", proc)
+        wait_for(lambda: db.count(Check) >= checks + 2, 60, "checks after the outage", proc)
         assert proc.terminate() == 0
     log = proc.log()
     assert "Traceback" not in log, log
