@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from changes.reading import around_changes, inline, pieces, reading_order
+from extract.effective_date import stated_date
 from store.models import Change, Document, Incident, Version
 
 MAX_HUNKS = 8
@@ -21,14 +22,6 @@ MAX_QUOTE = 700
 MAX_SENTENCES = 3
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
-_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
-          r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
-_EFFECTIVE = re.compile(
-    r"(?:effective|last (?:updated|revised|modified))(?: date)?\s*(?:as of|on|from)?\s*:?\s*"
-    rf"({_MONTH}\s+\d{{1,2}},\s*\d{{4}}|\d{{1,2}}\s+{_MONTH}\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})\b",
-    re.IGNORECASE)
-
-
 def plain(text: str) -> str:
     """Markdown reduced to reading text: links to their words, whitespace collapsed."""
     return " ".join(_LINK.sub(r"\1", text or "").replace("**", "").split())
@@ -55,8 +48,8 @@ def excerpt(text: str, limit: int = MAX_EXCERPT) -> str:
 
 def effective_date(text: str) -> str | None:
     """The effective (or last updated) date a policy states near its top, as written."""
-    found = _EFFECTIVE.search(text[:4000])
-    return " ".join(found.group(1).split()) if found else None
+    found = stated_date(text)
+    return found.written if found else None
 
 
 def sentences(evidence: list[str]) -> list[str]:

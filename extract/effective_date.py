@@ -16,7 +16,8 @@ HEAD_CHARS = 2500
 MONTHS = {m: i + 1 for i, m in enumerate((
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
     "october", "november", "december"))}
-_MONTH = "(?:" + "|".join(MONTHS) + ")"
+MONTHS |= {m[:3]: n for m, n in MONTHS.items()} | {"sept": 9}  # "Aug 21, 2026", "Nov. 3, 2025"
+_MONTH = "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _YEAR = r"(?:19|20)\d\d"
 _DATE = (rf"(?P<date>{_MONTH}\s+{_DAY},?\s+{_YEAR}|{_DAY}\s+{_MONTH},?\s+{_YEAR}"
