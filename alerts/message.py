@@ -92,6 +92,10 @@ def facts(payload: dict[str, Any]) -> list[tuple[str, str]]:
             out.append(("Detected", when(payload["fetched_at"])))
         if payload.get("effective_date"):
             out.append(("Policy effective", f"{payload['effective_date']} (as the policy states)"))
+        if payload.get("restores"):
+            back = payload["restores"]
+            out.append(("Reverts", f"the text is again that of version {back['version_id']}, first fetched "
+                                   f"{when(back['fetched_at'])}: the change since then was undone"))
         reason = payload.get("severity_reason")
         out.append(("Severity", payload["severity"] + (f" — {reason}" if reason else "")))
         if payload.get("labels"):
