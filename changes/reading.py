@@ -17,6 +17,7 @@ from changes.model import SEVERITY_ORDER
 Edit = tuple[str, str]
 MARKS = {"-": ("[-", "-]"), "+": ("{+", "+}")}
 _WS = re.compile(r"\s+")
+LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 
 
 def reading_order(changes: Sequence[Mapping[str, Any]]) -> list[int]:
@@ -54,6 +55,11 @@ def inline(edits: Sequence[Sequence[str]]) -> str:
 def pieces(edits: Sequence[Sequence[str]], op: str, sep: str = " … ") -> str:
     """What was deleted (op "-") or inserted ("+"), pieces joined by `sep`."""
     return sep.join(" ".join(t.split()) for o, t in edits if o == op and t.strip())
+
+
+def unlinked(edits: Sequence[Sequence[str]]) -> list[Edit]:
+    """The edits with each Markdown link (or image) written out as its words, target left out."""
+    return [(op, LINK.sub(r"\1", text)) for op, text in edits]
 
 
 def around_changes(edits: Sequence[Sequence[str]], keep: int = 80, longest: int = 400) -> list[Edit]:
@@ -200,3 +206,9 @@ def subsection(unit: ReadingUnit, section: str) -> str:
     if section == unit.section:
         return ""
     return section[len(unit.section):].removeprefix(SEP) if section.startswith(unit.section) else section
+
+
+def with_reading(result: Mapping[str, Any]) -> dict[str, Any]:
+    """A result dict (``ChangeResult.to_dict()``) with its grouping added as ``reading`` (see
+    :meth:`Reading.to_dict`): the JSON the command line and the API give out."""
+    return {**result, "reading": reading(result.get("changes", [])).to_dict()}
