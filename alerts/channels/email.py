@@ -50,8 +50,8 @@ def entry_html(p: dict[str, Any]) -> str:
     for h in p.get("hunks", []):
         tag = f" — {e(', '.join(label_name(x) for x in h['labels']))}" if h.get("labels") else ""
         out.append(f'<p style="font-family:sans-serif;margin:10px 0 2px"><b>§ {e(place(h))}</b>{tag}</p>')
-        out += [f'<p style="font-family:sans-serif;margin:2px 0;padding:4px;{QUOTE_STYLE[name]}">'
-                f"<b>{name}:</b> {e(text)}</p>" for name, text in quotes(h)]
+        out += [f'<p style="font-family:sans-serif;margin:2px 0;padding:4px;{QUOTE_STYLE[name.split(" (")[0]]}">'
+                f"<b>{e(name)}:</b> {e(text)}</p>" for name, text in quotes(h)]
     if more_edits(p):
         out.append(f'<p style="font-family:sans-serif;color:#555">Also: {e(more_edits(p))}.</p>')
     out.append('<p style="font-family:sans-serif">' + " · ".join(

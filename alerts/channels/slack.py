@@ -52,7 +52,7 @@ def entry_blocks(p: dict[str, Any]) -> list[dict[str, Any]]:
     for h in hunks[:HUNKS_PER_ENTRY]:
         tag = f" `{', '.join(label_name(x) for x in h['labels'])}`" if h.get("labels") else ""
         body = [f"*§ {esc(place(h))}*{tag}"]
-        body += [f"*{name}:*\n>{esc(text)}" for name, text in quotes(h)]
+        body += [f"*{esc(name)}:*\n>{esc(text)}" for name, text in quotes(h)]
         blocks.append(_section("\n".join(body)))
     more = more_edits({**p, "hunks": hunks[:HUNKS_PER_ENTRY]})
     blocks.append({"type": "actions", "elements": [{

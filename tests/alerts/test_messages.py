@@ -13,12 +13,16 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from sqlalchemy import select
+
 from alerts.channels.slack import blocks_for
 from alerts.dispatch import Dispatcher
 from alerts.message import Message
 from alerts.payload import effective_date, shorten
 from cli.alerts import test_alert as send_test_alert
+from changes.reading import reading
 from store import Store
+from store.models import Change
 from tests.alerts.conftest import SMTP_PASSWORD, SMTP_USER
 from tests.alerts.receiver import Receiver
 from tests.alerts.slack_api import CHANNEL, TOKEN, SlackAPI
@@ -99,6 +103,13 @@ def test_september_2024_change_stands_alone_in_every_channel(
     assert text.index(REMOVED) < text.index(ADDED)
     assert SECTION in text[:text.index(REMOVED)]
     assert not re.search(r"\w…", text)  # nothing cut mid-word
+    # the units as the web page and the command line read them: the two most severe first, in
+    # order, the minor edits summarised in one line
+    with store.session() as s:
+        r = reading(s.scalars(select(Change)).one().result["changes"])
+    first, second = (f"§ {u.section}" for u in r.open[:2])
+    assert first == f"§ {SECTION}" and text.index(first) < text.index(second), text
+    assert r.minor_summary() and r.minor_summary() in text, text
     # when: detected (the fetch of the new version), effective as the policy states
     assert "2024-09-19 06:00 UTC" in text and "September 18, 2024" in text
     # links: the diff, the version, the live page
