@@ -118,11 +118,11 @@ def links(payload: dict[str, Any]) -> list[tuple[str, str]]:
     return out + ([("Live page", page)] if page else [])
 
 
-def quotes(h: dict[str, Any]) -> list[tuple[str, str]]:
-    """A change unit's ("Removed", sentences) and ("Added", sentences), whichever it has, then its
-    further parts' (named with their section below the unit's: "Added (Ad Choices)")."""
+def quotes(h: dict[str, Any], parts: bool = True) -> list[tuple[str, str]]:
+    """A change unit's ("Removed", sentences) and ("Added", sentences), whichever it has, then (with
+    ``parts``) its further parts' (named with their section below the unit's: "Added (Ad Choices)")."""
     out: list[tuple[str, str]] = []
-    for part in [h, *h.get("parts", [])]:
+    for part in [h, *(h.get("parts", []) if parts else [])]:
         sub = f" ({part['section']})" if part is not h and part.get("section") else ""
         out += [(name + sub, part[key]) for name, key in (("Removed", "removed"), ("Added", "added"))
                 if part.get(key)]
@@ -218,6 +218,6 @@ def summary(p: dict[str, Any]) -> str:
     lines = [f"[{p.get('severity', 'none').upper()}] {headline(p)}"]
     lines += [f"{name}: {value}" for name, value in facts(p)]
     for h in p.get("hunks", [])[:1]:
-        lines += [f"{name} (§ {place(h)}): “{text}”" for name, text in quotes(h)]
+        lines += [f"{name} (§ {place(h)}): “{text}”" for name, text in quotes(h, parts=False)]
     lines += [f"{name}: {url}" for name, url in links(p)[:1]]
     return "\n".join(lines)
