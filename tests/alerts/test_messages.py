@@ -171,3 +171,23 @@ def test_effective_date_read_from_the_recorded_policy(day: str, expected: str) -
     ("effective as of Mayday 2", None)])
 def test_effective_date_forms(text: str, expected: str | None) -> None:
     assert effective_date(text) == expected
+
+
+def test_a_unit_quotes_its_parts_under_their_sections_and_the_rest_is_summarised() -> None:
+    """A reading unit's further changes are quoted under their own section (escaped wherever the
+    channel has markup), and what the message leaves out is named: units not shown, minor edits."""
+    from alerts.channels.email import entry_html
+    from alerts.message import entry_text, more_edits, quotes
+
+    p = payload(1)
+    p["hunks"][0]["parts"] = [{"section": "Ad <b>Choices</b>", "kind": "added", "removed": "",
+                               "added": "Member settings can be found here."}]
+    p["hunks_total"], p["minor"] = 3, "27 minor edits in sections 1. Data We Collect"
+    assert quotes(p["hunks"][0]) == [("Removed", "provide the Services <old>"), ("Added", "train AI models & more 1"),
+                                     ("Added (Ad <b>Choices</b>)", "Member settings can be found here.")]
+    assert more_edits(p) == "2 more changes and 27 minor edits in sections 1. Data We Collect in the full diff"
+    assert "Added (Ad <b>Choices</b>): “Member settings can be found here.”" in entry_text(p)
+    page = entry_html(p)
+    assert "<b>Choices</b>" not in page and "Added (Ad &lt;b&gt;Choices&lt;/b&gt;)" in page
+    p["hunks_total"], p["minor"] = 1, ""
+    assert more_edits(p) == "" and "Also:" not in entry_text(p)
