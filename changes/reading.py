@@ -1,6 +1,8 @@
-"""How change units are read: their order and their word-level edits as one line of text.
+"""How change units are read: their order, their grouping into reading units (consecutive units of
+one subsection; labelled ones open, minor edits folded) and their word-level edits as one line.
 
-Shared by the command line, the alert messages and the web UI, so they all show the same thing.
+Shared by the command line, the alert messages, the feeds and the web UI, so they all show the
+same thing.
 ``edits`` are a unit's operations as in ``ChangeResult.to_dict()``: ``[op, text]`` with op "=", "-"
 or "+".
 """
@@ -174,14 +176,14 @@ def _unit(changes: Sequence[Mapping[str, Any]], parts: list[int]) -> ReadingUnit
                        severity, bool(material))
 
 
-def group(changes: Sequence[Mapping[str, Any]], material: bool = True) -> list[ReadingUnit]:
-    """The material (or, with ``material`` False, the other) changes as reading units, in document
-    order: consecutive changes whose sections agree to GROUP_DEPTH levels are one unit (changes of
-    the other kind between them do not separate them)."""
+def group(changes: Sequence[Mapping[str, Any]]) -> list[ReadingUnit]:
+    """The material changes as reading units, in document order: consecutive changes whose sections
+    agree to GROUP_DEPTH levels are one unit (a change without meaning between them does not
+    separate them)."""
     out: list[list[int]] = []
     last_key: str | None = None
     for i, h in enumerate(changes):
-        if bool(h.get("material", True)) != material:
+        if not h.get("material", True):
             continue
         key = _key(h)
         if out and key is not None and key == last_key:
@@ -194,11 +196,13 @@ def group(changes: Sequence[Mapping[str, Any]], material: bool = True) -> list[R
 
 def reading(changes: Sequence[Mapping[str, Any]]) -> Reading:
     """The result's changes grouped into reading units and split into open, minor and noise."""
-    units = group(changes)
-    shown = [u for u in units if u.labelled or SEVERITY_ORDER.get(u.severity, 0) > SEVERITY_ORDER["low"]]
+    shown: list[ReadingUnit] = []
+    minor: list[ReadingUnit] = []
+    for u in group(changes):
+        (shown if u.labelled or SEVERITY_ORDER.get(u.severity, 0) > SEVERITY_ORDER["low"] else minor).append(u)
     shown.sort(key=lambda u: (0 if u.labelled else 1, -SEVERITY_ORDER.get(u.severity, 0), u.first))
-    minor = [u for u in units if u not in shown]
-    return Reading(shown, minor, group(changes, material=False))
+    noise = [_unit(changes, [i]) for i, h in enumerate(changes) if not h.get("material", True)]
+    return Reading(shown, minor, noise)
 
 
 def subsection(unit: ReadingUnit, section: str) -> str:
