@@ -108,7 +108,7 @@ SCHEMAS: dict[str, Any] = {
                      "noise": {"type": "array", "items": _ref("ReadingUnit"),
                                "description": "changes without meaning, one unit each"},
                      "minor_summary": {"type": "string",
-                                       "description": 'e.g. "27 minor edits in sections 1. Introduction, ..."'}}),
+                                       "description": 'e.g. "27 minor edits in sections Introduction, 1. Data We Collect, ..."'}}),
     "Diff": _obj({"document": _STR, "old_version_id": _INT, "new_version_id": _INT,
                   "old_fetched_at": _DT, "new_fetched_at": _DT, "change_id": _NINT,
                   "stored": {"type": "boolean"}, "classifier_version": _STR,
