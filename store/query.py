@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from store.models import Change, Check, Document, Incident, Version
 
@@ -109,8 +109,10 @@ def flip(session: Session, new: Version, window_days: float) -> Flip | None:
     if window_days <= 0:
         return None
     recent = list(session.scalars(
-        select(Version).where(Version.document_id == new.document_id, Version.id <= new.id,
-                              Version.technical.is_(False))
+        select(Version).options(load_only(Version.id, Version.document_id, Version.fetched_at,
+                                          Version.text_sha256, Version.technical))
+        .where(Version.document_id == new.document_id, Version.id <= new.id,
+               Version.technical.is_(False))
         .order_by(Version.fetched_at.desc(), Version.id.desc()).limit(FLIP_LOOKBACK)))
     if len(recent) < 3 or recent[0].id != new.id:
         return None

@@ -105,7 +105,7 @@ def diff(slug: str, old_id: int, new_id: int) -> str:
     hidden = sum(1 for h in changes if not h.get("material", True))
     return render_template("diff.html", doc=doc, d=d, units=r, view=view, show_all=show_all,
                            hidden=0 if show_all else hidden, total=len(changes), labelled=labelled,
-                           nav=labelled_nav(labelled))
+                           nav=labelled_nav(labelled), restores=diffs.restores(d))
 
 
 @bp.get("/d/<path:slug>/compare")

@@ -213,3 +213,14 @@ def test_diff_page_opens_a_handful_of_units_and_folds_the_minor_edits(client: Fl
     reading = client.get(f"/api/d/{SLUG}/diff/{new - 1}..{new}").get_json()["result"]["reading"]
     assert opened == [f"h{u['changes'][0]}" for u in reading["open"]]
     assert reading["minor_summary"].startswith(summary.group(1) + " minor edits")
+
+
+def test_a_diff_back_to_an_earlier_text_says_it_reverts(client: FlaskClient, corpus_store: Store) -> None:
+    """LinkedIn's recorded history holds a real flip: the 2021-10-25 text is the 2021-10-07 one."""
+    first, mid, back = (version_id(corpus_store, SLUG, d) for d in ("2021-10-07", "2021-10-20", "2021-10-25"))
+    page = html(client, f"/d/{SLUG}/diff/{mid}..{back}")
+    reverts = re.search(r'<p class="reverts">(.*?)</p>', page, re.S)
+    assert reverts, page[:2000]
+    assert f'href="/d/{SLUG}/v/{first}"' in reverts.group(1) and "2021-10-07" in reverts.group(1)
+    before, ai = version_id(corpus_store, SLUG, "2024-08-01"), version_id(corpus_store, SLUG, AI_DAY)
+    assert 'class="reverts"' not in html(client, f"/d/{SLUG}/diff/{before}..{ai}")
