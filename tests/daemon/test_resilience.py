@@ -104,6 +104,10 @@ def test_sigstop_makes_the_heartbeat_stale_and_sigcont_catches_up_once(
         code, report = status(sqlite_url, targets, env)
         assert code == 1 and report["heartbeat_stale"]
         assert any("heartbeat" in p for p in report["problems"]), report["problems"]
+        time.sleep(max(0.0, next_run + 5 - time.time()))  # the next run is now long past
+        code, report = status(sqlite_url, targets, env)
+        assert code == 1 and any(p.startswith("test/doc: next run overdue by")
+                                 for p in report["problems"]), report["problems"]
         # continue 2 s before a point of the old schedule, 18 s after the next run was due
         time.sleep(max(0.0, next_run + 18 - time.time()))
     finally:
