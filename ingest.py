@@ -118,7 +118,10 @@ class Recorder:
 
     def sink(self) -> Callable[[Fetch], None]:
         """A plain function for ``crawler.run.crawl`` (Scrapy copies objects in its settings),
-        with this recorder's ``flush``."""
+        with this recorder's ``flush``. Once a write fails for want of storage
+        (:attr:`write_error`) it raises :class:`~crawler.errors.SinkStopped`: the crawl ends."""
+        self.write_error = None  # a new crawl tries again (a worker's next round)
+
         def stopping(write: Callable[[], Any]) -> None:
             if self.write_error is not None:
                 raise SinkStopped(str(self.write_error))
