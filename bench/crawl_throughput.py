@@ -138,7 +138,7 @@ def one_pass(name: str, server: CorpusServer, db: Database, cmd: list[str], env:
     before = db.size()
     profile = env.get("BENCH_PY_SPY")
     if profile:  # py-spy's sampled stacks of the whole process tree, one file per pass
-        cmd = [str(ROOT / ".venv" / "bin" / "py-spy"), "record", "--subprocesses", "--idle", "--format",
+        cmd = [str(ROOT / ".venv" / "bin" / "py-spy"), "record", "--subprocesses", "--format",
                "raw", "--rate", "50", "-o", f"{profile}/{name}.txt", "--", *cmd]
     result = run(cmd, env=env)
     try:

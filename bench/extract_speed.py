@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench.corpus import build  # noqa: E402
 from extract import ExtractError, extract_html  # noqa: E402
-from tests.extract.test_real_pages import HELP, LEGAL, _declaration_for  # noqa: E402
+from tests.extract.test_real_pages import CORPUS_BURSTS, HELP, _declaration_for  # noqa: E402
 
-SHARED = ROOT.parent.parent / "shared" / "corpus" / "linkedin" / "html"
+SHARED = CORPUS_BURSTS.parent
 #: The throughput benchmark's declaration (bench/crawl_throughput.py).
 BENCH = {"select": ["#component-container"],
          "remove": [".callout > svg", ".expandable-section__header", ".expandable-section__header-button",
@@ -54,7 +54,7 @@ def pages(n: int) -> dict[str, list[Page]]:
                        (SHARED, "shared corpus")):
         for f in sorted(root.rglob("*.html")) if root.exists() else []:
             options = HELP if "help" in f.name else _declaration_for(f.parent)
-            out[name].append((str(f.relative_to(root.parent)), f.read_bytes(), options))
+            out[name].append((f"{name}/{f.relative_to(root.parent)}", f.read_bytes(), options))
     return out
 
 
