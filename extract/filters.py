@@ -82,15 +82,17 @@ register(Filter("remove-links", "Keep link text, drop every link target.", unwra
 
 # --- normalize-quotes -----------------------------------------------------------------
 
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
-                         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"',
-                         "\u2032": "'", "\u2033": '"'})
+_QUOTES = {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
+           "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"',
+           "\u2032": "'", "\u2033": '"'}
+#: One pass of a compiled character class: str.translate would look up every character.
+_QUOTE = re.compile(f"[{''.join(_QUOTES)}]")
 
 register(
     Filter(
         "normalize-quotes",
         "Typographic quotes and apostrophes become ASCII (curly-quote flapping).",
-        text=lambda md: md.translate(_QUOTES),
+        text=lambda md: _QUOTE.sub(lambda m: _QUOTES[m.group()], md),
     )
 )
 

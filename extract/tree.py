@@ -38,7 +38,7 @@ VERBATIM = ("pre", "code")
 SOURCE_WHITESPACE = re.compile(r"[ \t\r\n\f]+")
 
 #: BeautifulSoup's whitespace (a string of only these becomes one space or newline).
-_ASCII_SPACES = frozenset("\x20\x0a\x09\x0c\x0d")
+_ASCII_SPACES = "\x20\x0a\x09\x0c\x0d"
 #: Where BeautifulSoup keeps whitespace-only strings as they are.
 _PRESERVE = frozenset({"pre", "textarea"})
 #: Selected elements converted the same whatever surrounds them.
@@ -186,7 +186,7 @@ class Page:
     def _parsed(text: str, preserve: bool) -> str:
         """A string as BeautifulSoup holds it: outside ``_PRESERVE`` elements, one of only
         whitespace becomes one space or newline."""
-        if not preserve and all(c in _ASCII_SPACES for c in text):
+        if not preserve and not text.strip(_ASCII_SPACES):
             return "\n" if "\n" in text else " "
         return text
 
