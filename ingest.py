@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -47,11 +46,6 @@ class CheckLine:
     version_id: int | None = None
     severity: str | None = None
     labels: tuple[str, ...] = ()
-
-
-def compared(pair: tuple[str, str]) -> dict[str, Any]:
-    """``changes.compare(old, new).to_dict()``: picklable, for the CPU worker pool."""
-    return changes.compare(*pair).to_dict()
 
 
 class Recorder:
@@ -139,7 +133,7 @@ class Recorder:
         found = {i: stored_change(s, r.previous.id, r.version.id, changes.CLASSIFIER_VERSION)
                  for i, r in enumerate(recs) if r.version and r.previous and not r.version.technical}
         todo = [i for i, c in found.items() if c is None]
-        results = pool.map_all(compared, [(recs[i].previous.text, recs[i].version.text) for i in todo])  # type: ignore[union-attr]
+        results = pool.map_all(changes.compared, [(recs[i].previous.text, recs[i].version.text) for i in todo])  # type: ignore[union-attr]
         for i, result in zip(todo, results):
             found[i] = save_change(s, recs[i].previous, recs[i].version, changes.CLASSIFIER_VERSION, result)  # type: ignore[arg-type]
         lines = []
