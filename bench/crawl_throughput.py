@@ -138,7 +138,7 @@ def one_pass(name: str, server: CorpusServer, db: Database, cmd: list[str], env:
     before = db.size()
     profile = env.get("BENCH_PY_SPY")
     if profile:  # py-spy's sampled stacks of the whole process tree, one file per pass
-        cmd = [str(ROOT / ".venv" / "bin" / "py-spy"), "record", "--subprocesses", "--format",
+        cmd = [str(ROOT / ".venv" / "bin" / "py-spy"), "record", "--subprocesses", "--gil", "--format",
                "raw", "--rate", "50", "-o", f"{profile}/{name}.txt", "--", *cmd]
     result = run(cmd, env=env)
     try:
@@ -214,8 +214,8 @@ def main() -> int:
     parser.add_argument("--db", help="PostgreSQL URL (a fresh schema is made); default: SQLite")
     parser.add_argument("--work", type=Path, default=ROOT / ".bench" / "crawl", help="work folder")
     parser.add_argument("--py-spy", type=Path, metavar="DIR",
-                        help="profile each pass with py-spy (pip install py-spy), raw stacks to DIR/<pass>.txt "
-                             "(wall times then include py-spy's sampling)")
+                        help="profile each pass with py-spy (pip install py-spy): stacks of the threads "
+                             "holding the GIL, to DIR/<pass>.txt (wall times then include the sampling)")
     parser.add_argument("extra", nargs="*", help="more arguments for `policywatch check` (after --)")
     args = parser.parse_args()
     if args.py_spy:
