@@ -21,8 +21,9 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from bs4 import Comment, NavigableString, Tag
+from bs4 import Comment, NavigableString, PageElement, Tag
 from cssselect import HTMLTranslator, SelectorError
 from lxml import etree
 
@@ -178,8 +179,9 @@ class Page:
         if root.tag not in _FREE_ROOTS or any(a.tag in VERBATIM + tuple(_PRESERVE) for a in root.iterancestors()):
             raise Unsupported(f"selected <{root.tag}>")
         attrs = {k: (v.split() if k == "class" else v) for k, v in root.attrib.items()}
-        tag = Tag(name=root.tag, attrs=attrs)
+        tag = _Tag(name=root.tag, attrs=attrs)
         self._fill(root, tag, False, False, base_url)
+        _chain(tag)
         return tag
 
     @staticmethod
@@ -205,7 +207,7 @@ class Page:
         visible = hr = False
         if el.text is not None:
             s = self._string(el.text, verbatim, preserve)
-            tag.append(NavigableString(s))
+            _add(tag, NavigableString(s))
             visible = bool(s.strip())
         for child in el:
             name = child.tag
@@ -223,17 +225,17 @@ class Page:
                 if child in self.unwrapped or (href is not None and target is None):
                     v, h = self._fill(child, tag, verbatim, preserve, base_url)
                 else:
-                    sub = Tag(name=name, attrs={"href": target} if target is not None else {})
+                    sub = _Tag(name=name, attrs={"href": target} if target is not None else {})
                     v, h = self._fill(child, sub, verbatim or name in VERBATIM, preserve, base_url)
                     h = h or name == "hr"
                     if v or h or name in KEEP_EMPTY:
-                        tag.append(sub)
+                        _add(tag, sub)
                     else:
                         v = h = False
                 visible, hr = visible or v, hr or h
             if child.tail is not None:
                 s = self._string(child.tail, verbatim, preserve)
-                tag.append(NavigableString(s))
+                _add(tag, NavigableString(s))
                 visible = visible or bool(s.strip())
         return visible, hr
 
@@ -244,10 +246,53 @@ class Page:
         text = self._parsed(text, preserve)
         cleaned = self._clean(text, verbatim)
         if cleaned == text:
-            tag.append(Comment(text))
+            _add(tag, Comment(text))
             return False
-        tag.append(NavigableString(cleaned))
+        _add(tag, NavigableString(cleaned))
         return bool(cleaned.strip())
+
+
+class _Tag(Tag):
+    """A Tag whose ``find_parent(name)`` is a plain walk up: markdownify asks it of every
+    element it converts, and BeautifulSoup builds a matcher object per call."""
+
+    def find_parent(self, name: Any = None, attrs: Any = None, **kwargs: Any) -> Any:
+        if not isinstance(name, str) or attrs or kwargs:
+            return super().find_parent(name, attrs, **kwargs)
+        parent = self.parent
+        while parent is not None and parent.name != name:
+            parent = parent.parent
+        return parent
+
+
+def _add(tag: Tag, node: PageElement) -> None:
+    """``tag.append(node)`` for a node that is new and last: parent and sibling links only
+    (``Tag.append`` also finds each node's place in the document order; :func:`_chain` sets
+    that once for the whole tree)."""
+    contents = tag.contents
+    node.parent = tag
+    node.previous_sibling = contents[-1] if contents else None
+    if contents:
+        contents[-1].next_sibling = node
+    node.next_sibling = None
+    contents.append(node)
+
+
+def _chain(root: Tag) -> None:
+    """Link every node of ``root`` to the next in document order (``next_element``,
+    ``previous_element``), as ``Tag.append`` would have."""
+    previous: PageElement | None = None
+    stack: list[PageElement] = [root]
+    while stack:
+        node = stack.pop()
+        node.previous_element = previous
+        if previous is not None:
+            previous.next_element = node
+        previous = node
+        if isinstance(node, Tag):
+            stack.extend(reversed(node.contents))
+    if previous is not None:
+        previous.next_element = None
 
 
 def outermost(elements: Sequence[etree._Element]) -> list[etree._Element]:

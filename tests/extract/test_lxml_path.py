@@ -107,3 +107,28 @@ def test_invalid_selector_still_an_extract_error() -> None:
 
     with pytest.raises(ExtractError, match="invalid select selector"):
         extract_html("<body><p>x</p></body>", select=["p[["])
+
+
+def test_built_tree_is_linked_as_by_append() -> None:
+    """The BeautifulSoup tree the lxml path builds (its own sibling and document-order links)
+    reads the same as one BeautifulSoup parsed: every descendant, in order, with its parent and
+    siblings."""
+    from bs4 import BeautifulSoup
+
+    from extract.tree import Page, parse
+
+    html = CASES["lists"][0].replace("<body>", "<body><section>").replace("</body>", "<p>t <b>b</b></p></section></body>")
+    page = Page(parse(html))
+    built = page.soup(next(page.root.iter("section")), BASE)
+    parsed = BeautifulSoup(html, "lxml").section
+    assert parsed is not None
+
+    def shape(root: object) -> list[tuple[str, str | None, str | None, str | None]]:
+        out = []
+        for node in root.descendants:  # type: ignore[attr-defined]
+            name = lambda n: None if n is None else (n.name or str(n))  # noqa: E731
+            out.append((name(node), name(node.parent), name(node.previous_sibling), name(node.next_element)))
+        return out
+
+    assert shape(built) == shape(parsed)
+    assert built.find_parent("x") is None and built.b.find_parent("section") is built  # type: ignore[union-attr]
