@@ -74,8 +74,15 @@ class Recorder:
         self._pending: list[Fetch] = []
         #: Document id -> round key of its check (shared-frontier workers); see store.record.
         self.rounds: dict[str, str] = {}
-        with store.session() as s:
-            self._doc_ids = {slug: d.id for slug, d in sync_documents(s, list(targets)).items()}
+        try:
+            self._doc_ids = self._sync(targets)
+        except IntegrityError:  # another worker added the same new documents at the same moment
+            log.info("documents added concurrently by another process; reading theirs")
+            self._doc_ids = self._sync(targets)
+
+    def _sync(self, targets: Sequence[DocumentSpec]) -> dict[str, int]:
+        with self.store.session() as s:
+            return {slug: d.id for slug, d in sync_documents(s, list(targets)).items()}
 
     def __call__(self, fetch: Fetch) -> CheckLine | None:
         """Record ``fetch`` now and return its line, or keep it for :meth:`flush` (batched)."""
