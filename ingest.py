@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -17,7 +18,8 @@ import alerts
 import changes
 import config
 from alerts import config as alerts_config
-from store import Store
+from crawler.errors import SinkStopped
+from store import Store, StoreWriteError
 from store.models import Change, Document, Version
 from store.query import stored_change
 from store.record import DocumentSpec, Fetch, record_check, save_change, sync_documents
@@ -74,6 +76,9 @@ class Recorder:
         self._pending: list[Fetch] = []
         #: Document id -> round key of its check (shared-frontier workers); see store.record.
         self.rounds: dict[str, str] = {}
+        #: Set when a write failed because the storage cannot take it (disk full, read-only):
+        #: nothing more is recorded, and ``policywatch check`` exits with it.
+        self.write_error: StoreWriteError | None = None
         try:
             self._doc_ids = self._sync(targets)
         except IntegrityError:  # another worker added the same new documents at the same moment
@@ -99,6 +104,8 @@ class Recorder:
             return
         try:
             self._commit(pending)
+        except StoreWriteError:
+            raise  # one by one would fail the same way
         except Exception:
             log.warning("recording a batch of %d checks failed; recording them one by one",
                         len(pending), exc_info=len(pending) > 1)
@@ -113,16 +120,34 @@ class Recorder:
 
     def sink(self) -> Callable[[Fetch], None]:
         """A plain function for ``crawler.run.crawl`` (Scrapy copies objects in its settings),
-        with this recorder's ``flush``."""
-        def record(fetch: Fetch) -> None:
-            self(fetch)
+        with this recorder's ``flush``. Once a write fails for want of storage
+        (:attr:`write_error`) it raises :class:`~crawler.errors.SinkStopped`: the crawl ends."""
+        self.write_error = None  # a new crawl tries again (a worker's next round)
 
-        record.flush = self.flush  # type: ignore[attr-defined]
+        def stopping(write: Callable[[], Any]) -> None:
+            if self.write_error is not None:
+                raise SinkStopped(str(self.write_error))
+            try:
+                write()
+            except StoreWriteError as exc:
+                raise SinkStopped(str(exc)) from exc
+
+        def record(fetch: Fetch) -> None:
+            stopping(lambda: self(fetch))
+
+        record.flush = lambda: stopping(self.flush)  # type: ignore[attr-defined]
         return record
 
     def _commit(self, fetches: list[Fetch]) -> list[CheckLine]:
-        with self.store.session() as s:
-            lines = self._record(s, fetches)
+        try:
+            with self.store.session() as s:  # rolled back whole on any failure
+                lines = self._record(s, fetches)
+        except Exception as exc:
+            error = self.store.write_failed(exc)
+            if error is None:
+                raise
+            self.write_error = error
+            raise error from exc
         for line in lines:
             self.lines.append(line)
             log.info("check document=%s outcome=%s duration_ms=%d%s", line.slug, line.outcome,

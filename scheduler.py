@@ -40,7 +40,7 @@ from daemon.hosts import HostQueues, host_of
 from daemon.jobs import JOB_PREFIX, JOBS_TABLE, job_id, last_checks, make_scheduler, reconcile
 from daemon.locks import LockHeld, lock_for
 from daemon.notify import notify, watchdog_interval
-from daemon.outage import Outage, is_unreachable, one_line
+from daemon.outage import Outage, has_room, is_unreachable, one_line
 from daemon.schedules import ScheduleConfig
 
 __all__ = ["JOB_PREFIX", "JOBS_TABLE", "Daemon", "check_job", "job_id", "run_daemon"]
@@ -103,7 +103,7 @@ class Daemon:
         self.checks = 0
         self.rounds = 0
         self.queues = HostQueues()
-        self.outage = Outage(cfg.outage_reminder)
+        self.outage = Outage(cfg.outage_reminder, room=lambda: has_room(store))
         self.outage.on_recovery.append(self._recovered)
         self.started_at = datetime.now(UTC)
         self._rounds: dict[str, Any] = {}
@@ -138,7 +138,8 @@ class Daemon:
             sched_log = logging.getLogger("apscheduler.scheduler")
             self._filter = _JobStoreErrors(self.outage)
             sched_log.addFilter(self._filter)
-            self.scheduler = make_scheduler(self.reactor, self.store.engine, self.cfg, sched_log)
+            self.scheduler = make_scheduler(self.reactor, self.store.engine, self.cfg, sched_log,
+                                            lambda exc: self._db_failed("job store", exc))
             self.scheduler.start(paused=True)
             last = heartbeat.read(self.store)
             self.reconcile(pending=last.pending if last else ())
@@ -201,7 +202,8 @@ class Daemon:
             log.warning("job for undeclared document=%s ignored", target_id)
             return
         if not self.queues.add(host_of(target.url), target_id):
-            log.info("check document=%s skipped: still queued or crawling", target_id)
+            quiet = log.debug if self.outage.down else log.info  # an outage is logged as such
+            quiet("check document=%s skipped: still queued or crawling", target_id)
             return
         self._beat(full=False)  # the heartbeat lists it: a crash now loses no check
         self._kick()

@@ -92,6 +92,10 @@ def facts(payload: dict[str, Any]) -> list[tuple[str, str]]:
             out.append(("Detected", when(payload["fetched_at"])))
         if payload.get("effective_date"):
             out.append(("Policy effective", f"{payload['effective_date']} (as the policy states)"))
+        if payload.get("restores"):
+            back = payload["restores"]
+            out.append(("Reverts", f"the text is again that of version {back['version_id']}, first fetched "
+                                   f"{when(back['fetched_at'])}: the change since then was undone"))
         reason = payload.get("severity_reason")
         out.append(("Severity", payload["severity"] + (f" — {reason}" if reason else "")))
         if payload.get("labels"):
@@ -118,10 +122,24 @@ def links(payload: dict[str, Any]) -> list[tuple[str, str]]:
     return out + ([("Live page", page)] if page else [])
 
 
-def quotes(h: dict[str, Any]) -> list[tuple[str, str]]:
-    """A change unit's ("Removed", sentences) and ("Added", sentences), whichever it has."""
-    return [(name, h[key]) for name, key in (("Removed", "removed"), ("Added", "added"))
-            if h.get(key)]
+def quotes(h: dict[str, Any], parts: bool = True) -> list[tuple[str, str]]:
+    """A change unit's ("Removed", sentences) and ("Added", sentences), whichever it has, then (with
+    ``parts``) its further parts' (named with their section below the unit's: "Added (Ad Choices)")."""
+    out: list[tuple[str, str]] = []
+    for part in [h, *(h.get("parts", []) if parts else [])]:
+        sub = f" ({part['section']})" if part is not h and part.get("section") else ""
+        out += [(name + sub, part[key]) for name, key in (("Removed", "removed"), ("Added", "added"))
+                if part.get(key)]
+    return out
+
+
+def more_edits(p: dict[str, Any]) -> str:
+    """What the message leaves to the full diff: units not shown and the minor edits, or ""."""
+    shown = len(p.get("hunks", []))
+    more = p.get("hunks_total", shown) - shown
+    parts = [f"{more} more change{'s' if more != 1 else ''}"] if more > 0 else []
+    parts += [p["minor"]] if p.get("minor") else []
+    return " and ".join(parts) + " in the full diff" if parts else ""
 
 
 TEST_NOTE = ("This is a TEST alert sent by `policywatch test-alert`: it shows a past change as a "
@@ -193,6 +211,8 @@ def entry_text(p: dict[str, Any]) -> str:
             tag = f" [{', '.join(label_name(x) for x in h['labels'])}]" if h.get("labels") else ""
             lines.append(f"  § {place(h)}{tag}")
             lines += [f"    {name}: “{text}”" for name, text in quotes(h)]
+    if more_edits(p):
+        lines.append(f"Also: {more_edits(p)}.")
     lines += [f"{name}: {url}" for name, url in links(p)]
     return "\n".join(lines)
 
@@ -202,6 +222,6 @@ def summary(p: dict[str, Any]) -> str:
     lines = [f"[{p.get('severity', 'none').upper()}] {headline(p)}"]
     lines += [f"{name}: {value}" for name, value in facts(p)]
     for h in p.get("hunks", [])[:1]:
-        lines += [f"{name} (§ {place(h)}): “{text}”" for name, text in quotes(h)]
+        lines += [f"{name} (§ {place(h)}): “{text}”" for name, text in quotes(h, parts=False)]
     lines += [f"{name}: {url}" for name, url in links(p)[:1]]
     return "\n".join(lines)

@@ -11,20 +11,21 @@ import re
 from datetime import datetime
 from typing import Any
 
-from changes.reading import around_changes, inline, pieces, reading_order
+from changes.reading import LINK, around_changes, inline, pieces, reading, subsection, unlinked
 from extract.effective_date import stated_date
 from store.models import Change, Document, Incident, Version
 
 MAX_HUNKS = 8
+MAX_PARTS = 3
+"""Changes of one reading unit quoted in an alert (the rest are in the full diff)."""
 MAX_EXCERPT = 280
 MAX_QUOTE = 700
 """Removed and added text and evidence sentences are quoted whole up to this many characters."""
 MAX_SENTENCES = 3
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
 def plain(text: str) -> str:
     """Markdown reduced to reading text: links to their words, whitespace collapsed."""
-    return " ".join(_LINK.sub(r"\1", text or "").replace("**", "").split())
+    return " ".join(LINK.sub(r"\1", text or "").replace("**", "").split())
 
 
 def shorten(text: str, limit: int) -> str:
@@ -68,32 +69,49 @@ def document_info(doc: Document) -> dict[str, Any]:
             "region": doc.region, "language": doc.language}
 
 
-def _hunks(result: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
-    """The material change units to show, most severe labelled first (at most MAX_HUNKS)."""
+def _quoted(h: dict[str, Any]) -> dict[str, Any]:
+    """One change unit's kind, removed and added sentences and its edits as one line."""
+    edits = h.get("edits") or []
+    return {
+        "kind": h.get("kind", "modified"),
+        "removed": excerpt(h.get("old", ""), MAX_QUOTE) if h.get("kind") != "added" else "",
+        "added": excerpt(h.get("new", ""), MAX_QUOTE) if h.get("kind") != "removed" else "",
+        "deleted_words": excerpt(pieces(edits, "-")), "inserted_words": excerpt(pieces(edits, "+")),
+        "text": inline(around_changes(unlinked(edits), longest=MAX_EXCERPT)),
+    }
+
+
+def _hunks(result: dict[str, Any]) -> tuple[list[dict[str, Any]], int, str]:
+    """The reading units to show (as ``changes.reading.reading`` groups them: labelled first, most
+    severe first; at most MAX_HUNKS), how many there are, and the summary of the minor edits.
+    A unit's changes are quoted, the labelled ones first, at most MAX_PARTS (in document order):
+    the first in the unit's own fields, the others in ``parts`` with their section below the unit's."""
     changes = result.get("changes", [])
-    material = [i for i in reading_order(changes) if changes[i].get("material", True)]
+    r = reading(changes)
     out = []
-    for i in material[:MAX_HUNKS]:
-        h = changes[i]
-        edits = h.get("edits") or []
+    for unit in r.open[:MAX_HUNKS]:
+        quoted = sorted(sorted(unit.parts, key=lambda i: not changes[i].get("labels"))[:MAX_PARTS])
+        first = changes[quoted[0]]
+        evidence: dict[str, list[str]] = {}
+        for i in unit.parts:
+            for label, ev in changes[i].get("evidence", {}).items():
+                bucket = evidence.setdefault(label, [])
+                bucket.extend(s for s in sentences(ev) if s not in bucket)
         out.append({
-            "section": h.get("section", ""), "from_section": h.get("from_section", ""),
-            "kind": h.get("kind", "modified"), "index": i,
-            "severity": h.get("severity", "none"), "labels": list(h.get("labels", [])),
-            "evidence": {label: sentences(ev)[:2] for label, ev in h.get("evidence", {}).items()},
-            "removed": excerpt(h.get("old", ""), MAX_QUOTE) if h.get("kind") != "added" else "",
-            "added": excerpt(h.get("new", ""), MAX_QUOTE) if h.get("kind") != "removed" else "",
-            "deleted_words": excerpt(pieces(edits, "-")), "inserted_words": excerpt(pieces(edits, "+")),
-            "text": inline(around_changes([(op, _LINK.sub(r"\1", t)) for op, t in edits],
-                                          longest=MAX_EXCERPT)),
+            "section": unit.section, "from_section": first.get("from_section", ""), "index": unit.first,
+            "severity": unit.severity, "labels": list(unit.labels),
+            "evidence": {label: ev[:2] for label, ev in sorted(evidence.items())},
+            **_quoted(first), "edits": len(unit.parts),
+            "parts": [{"section": subsection(unit, changes[i].get("section", "")), **_quoted(changes[i])}
+                      for i in quoted[1:]],
         })
-    return out, len(material)
+    return out, len(r.open), r.minor_summary()
 
 
 def change_payload(doc: Document, change: Change, new: Version | None, base: str) -> dict[str, Any]:
     """The payload of a change alert."""
     result = change.result or {}
-    hunks, total = _hunks(result)
+    hunks, total, minor = _hunks(result)
     evidence: dict[str, list[str]] = {}
     for h in result.get("changes", []):
         for label, ev in h.get("evidence", {}).items():
@@ -107,7 +125,7 @@ def change_payload(doc: Document, change: Change, new: Version | None, base: str
         "labels": sorted(change.labels or []),
         "evidence": {k: v[:MAX_SENTENCES] for k, v in sorted(evidence.items())},
         "regions": list(result.get("entities", {}).get("regions", [])),
-        "hunks": hunks, "hunks_total": total,
+        "hunks": hunks, "hunks_total": total, "minor": minor,
         "link": f"{base}/d/{doc.slug}/diff/{change.old_version_id}..{change.new_version_id}",
         "version_link": f"{base}/d/{doc.slug}/v/{change.new_version_id}",
         "page_url": doc.url, "more_link": f"{base}/changes",

@@ -169,6 +169,12 @@ def main() -> None:
         labelled_set(f"own hand-labelled set, {split} (fixtures/labelled; {what})",
                      [r for r in own if r["split"] == split],
                      lambda row: pair_texts(row, args.texts, args.ota), args.verbose and split == "tuning")
+    # The held-out pairs by labeller: b's aggregate figures were read while rules changed; d's
+    # (added 2026-12-01) had never been scored before they were first printed here.
+    for labeller in sorted({r["labeller"] for r in own if r["split"] == "held_out"}):
+        labelled_set(f"own hand-labelled set, held_out, labeller {labeller}",
+                     [r for r in own if r["split"] == "held_out" and r["labeller"] == labeller],
+                     lambda row: pair_texts(row, args.texts, args.ota), False)
 
     synth = load_jsonl(ROOT / "fixtures/classify/other_platforms.jsonl")
     score(synth, lambda row: compare(row["old"], row["new"]),

@@ -131,7 +131,10 @@ def _label_lines(side: Side, noise: NoiseRules) -> bool:
     return True
 
 
-_NUMBER = re.compile(r"^\(?\.?(?:\d{1,3}|[A-Za-z](?=[.)]|\.\d)|[ivxIVX]{1,4}(?=[.)]))(?:\.\d{1,3})*[.)]?$")
+# "3", "1.2", "(a)", "iv.", and outline numbers "B.3.a", "C.1.a.iii" (a single letter or roman
+# numeral alone only with its "." or ")": "a" and "I" are words; "e.g.", "a.m." are not numbers).
+_NUMBER = re.compile(r"^(?![A-Za-z]\.[A-Za-z]\.)\(?\.?(?:\d{1,3}|[A-Za-z](?=[.)]|\.\w)|[ivxIVX]{1,4}(?=[.)]))"
+                     r"(?:\.(?:\d{1,3}|[A-Za-z]|[ivxlIVXL]{1,5}))*[.)]?$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s")
 _ANCHOR_LINK = re.compile(r"\]\(#[^)\s]*\)")
 
@@ -144,8 +147,9 @@ def _changed_tokens(h: RawHunk) -> list[str]:
 def _numbering(h: RawHunk, noise: NoiseRules) -> bool:
     """Only numbers changed (list items renumbered, page numbers of a contents list), with no unit
     or meaning word beside them: "30 days" -> "90 days" stays material."""
-    changed = [t for t in _changed_tokens(h) if t.strip(".")]  # dot leaders of a contents list
-    if not changed or not all(_NUMBER.match(t.strip("*_\\")) for t in changed):
+    # dot leaders of a contents list, and emphasis markers set around the renumbered item's term
+    changed = [t.strip("*_\\") for t in _changed_tokens(h) if t.strip(".*_\\")]
+    if not changed or not all(_NUMBER.match(t) for t in changed):
         return False
     def joined(side: Side) -> bool:
         before, after = side.prefix[-1:], side.suffix[:1]

@@ -4,7 +4,8 @@ A block is one non-blank line with whitespace collapsed. Setext underlines and t
 are layout, not blocks. The section path comes from ATX (``#``) and setext headings, also when they are
 written inside list items (``3. ## 2. How We Use Your Data``, ``- ## Title``, an item underlined
 with dashes, or one flattened with its underline: ``8. 2. How We Use Your Data ------``), with a list
-number before the heading's own number dropped. A lone level-1 heading
+number before the heading's own number dropped, and the item's marker dropped from a heading
+underlined inside its item (``1. Introduction`` over an indented ``----`` is "Introduction"). A lone level-1 heading
 (the document's title) is left out of the paths, and so is a table of contents: it is never
 the parent of the headings after it.
 """
@@ -26,6 +27,7 @@ _SETEXT = re.compile(r"^\s*(=+|-{3,})\s*$")
 _LAYOUT = re.compile(r"^\s*(?:\|?\s*:?-{3,}:?\s*)+\|?\s*$|^\s*(?:[*_-]\s*){3,}$|^[\s|]*$")
 _WS = re.compile(r"[ \t]+")
 _LIST_NUM = re.compile(r"^\d+\.\s+(?=\d)")
+_ITEM_MARK = re.compile(r"^\s{0,12}(?:[-*+]|\d{1,3}[.)])\s+")
 _ROW_LABEL = re.compile(r"^\|\s*\*\*(.+?)\*\*")
 
 
@@ -61,7 +63,10 @@ def parse_blocks(text: str) -> list[Block]:
         elif first in ("=", "-") and _SETEXT.match(line):
             underline[i] = True
             if i > 0 and lines[i - 1].strip() and not _LAYOUT.match(lines[i - 1]):
-                heads.append((i - 1, 1 if "=" in line else 2, _heading_text(lines[i - 1])))
+                title = lines[i - 1]
+                if line[:1].isspace():  # underlined inside a list item: the item's marker is not the title's
+                    title = _ITEM_MARK.sub("", title, count=1)
+                heads.append((i - 1, 1 if "=" in line else 2, _heading_text(title)))
     level1 = [h for h in heads if h[1] == 1]
     title_line = level1[0][0] if len(level1) == 1 else -1  # a lone level-1 heading: the title
     by_line = {h[0]: h for h in heads}

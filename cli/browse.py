@@ -140,6 +140,7 @@ def show(doc: str, version_id: int | None, at: str | None, db: str | None, fmt: 
 def diff(doc: str, a: int | None, b: int | None, db: str | None, fmt: str,
          color: bool | None) -> None:
     """Diff two versions of DOC (default: the last two), with labels and evidence."""
+    from changes.reading import with_reading
     from changes.render import render_text
     from changes import ChangeResult
     from ingest import change_between
@@ -159,7 +160,7 @@ def diff(doc: str, a: int | None, b: int | None, db: str | None, fmt: str,
         change = change_between(s, old, new)
         result, old_id, new_id = change.result, old.id, new.id
     if fmt == "json":
-        emit_json({"document": doc, "old_version": old_id, "new_version": new_id, **result})
+        emit_json({"document": doc, "old_version": old_id, "new_version": new_id, **with_reading(result)})
         return
     use_color = sys.stdout.isatty() if color is None else color
     click.echo(f"{doc}: version {old_id} -> {new_id}")

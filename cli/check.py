@@ -23,7 +23,8 @@ def run_check(targets: list[Any], db: str | None, settings: dict[str, Any],
     """One crawl pass over ``targets`` into the store; returns the Recorder with its lines.
 
     The database is opened and a write is committed before anything is fetched (StoreError
-    when it cannot be written); LockHeld when another crawl holds the lock. ``progress`` is
+    when it cannot be written); a write that fails later for the same reasons (the disk filled
+    up during the crawl) stops the crawl and raises its StoreWriteError; LockHeld when another crawl holds the lock. ``progress`` is
     given each check line as it is recorded (see cli/progress.py)."""
     from crawler.run import crawl
     from daemon.locks import held
@@ -41,6 +42,8 @@ def run_check(targets: list[Any], db: str | None, settings: dict[str, Any],
         with store.session() as s:
             known = validators(s)
         crawl(targets, recorder.sink(), known, settings)
+    if recorder.write_error is not None:  # the crawl stopped there; nothing half-way was kept
+        raise recorder.write_error
     missing = {t.id for t in targets} - {ln.slug for ln in recorder.lines}
     if missing:  # the crawler promises one item per target; say so if it broke that promise
         raise click.ClickException(f"no result for {', '.join(sorted(missing))}")

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from changes import compare
+from changes.reading import with_reading
 from changes.render import render_text
 
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -50,7 +51,7 @@ def classify(old: Path, new: Path, fmt: str, select: tuple[str, ...], color: boo
         sys.exit(2)
     result = compare(old_text, new_text)
     if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, sort_keys=True, indent=2))
+        click.echo(json.dumps(with_reading(result.to_dict()), ensure_ascii=False, sort_keys=True, indent=2))
         return
     use_color = sys.stdout.isatty() if color is None else color
     click.echo(render_text(result, color=use_color, show_noise=show_noise), nl=False, color=use_color)

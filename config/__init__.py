@@ -65,6 +65,10 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
             "Fraction of a document's text that may disappear in one fetch; a text that lost more "
             "is held (structural, no version, no alert) until the next fetch confirms it. 0: off.",
             float),
+    Setting("flap_window_days", lambda: 7.0,
+            "A document whose latest versions alternate between two texts within this many days "
+            "(an A/B test, a stale cache, two editions at one address) alerts on the change and on "
+            "its reversal, then not again until a new text appears. 0: every flip alerts.", float),
     Setting("allow_private_targets", lambda: False,
             "Allow fetching documents and delivering alerts to addresses that are not public "
             "(loopback, private networks, link-local, e.g. 169.254.169.254); off: refused.", flag),

@@ -10,6 +10,11 @@
   scrapy-playwright's meta: a fresh context per request (no cookies carried over, the target's
   language and proxy), the page left to settle (network idle) before its DOM is read, and the
   context closed after use (scrapy-playwright closes the page).
+- With private targets not allowed, each browser fetch's context gets a
+  :class:`~crawler.guardproxy.GuardProxy` of its own as its proxy: every request Chromium makes
+  (redirect hops, sub-resources, scripts' requests) connects only to a public address; a refused
+  one makes the fetch a :class:`~crawler.errors.PrivateTargetRefused`. An egress proxy (or one
+  from the environment) is used as before: it resolves the names.
 - :func:`after_browser` words the outcome of a browser fetch, or of the browser retry of a
   blocked plain fetch (the spider asks :func:`retry_in_browser` whether to make one).
 """
@@ -26,7 +31,8 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import NotSupported
 from scrapy.http import Request, Response
 
-from crawler.errors import BrowserError, BrowserUnavailable
+from crawler.errors import BrowserError, BrowserUnavailable, PrivateTargetRefused
+from crawler.guardproxy import GuardProxy
 from crawler.items import BLOCKED, TRANSIENT
 from crawler.outcomes import Verdict
 
@@ -42,6 +48,7 @@ BROWSER_META = "policywatch_browser"
 BLOCKED_META = "policywatch_blocked"
 _CONTEXT_META = "policywatch_browser_context"
 _STATUSES_META = "policywatch_browser_statuses"
+_GUARD_META = "policywatch_browser_guard"
 _contexts = itertools.count(1)
 
 
@@ -124,20 +131,27 @@ class BrowserFetchMiddleware:
     """Downloader middleware: browser requests get scrapy-playwright's meta, and their
     context is closed once the response (or the error) comes back."""
 
-    def __init__(self, settle_timeout_ms: float, user_agent: str | None = None) -> None:
+    def __init__(self, settle_timeout_ms: float, user_agent: str | None = None,
+                 guard: bool = False, env_proxies: bool = False) -> None:
         self.settle_timeout_ms = settle_timeout_ms
         self.user_agent = user_agent
+        self.guard = guard
+        self.env_proxies = env_proxies
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BrowserFetchMiddleware:
         settings = crawler.settings
         return cls(settings.getfloat("POLICYWATCH_BROWSER_SETTLE_MS", 5000),
-                   settings.get("POLICYWATCH_BROWSER_USER_AGENT") or None)
+                   settings.get("POLICYWATCH_BROWSER_USER_AGENT") or None,
+                   guard=not settings.getbool("POLICYWATCH_ALLOW_PRIVATE_TARGETS"),
+                   env_proxies=settings.getbool("HTTPPROXY_ENABLED"))
 
-    def process_request(self, request: Request) -> None:
+    async def process_request(self, request: Request) -> None:
         if not request.meta.get(BROWSER_META):
             return
         from scrapy_playwright.page import PageMethod
+
+        from crawler.middlewares import proxied
 
         context: dict[str, Any] = {"service_workers": "block"}
         language = request.headers.get("Accept-Language")
@@ -145,6 +159,9 @@ class BrowserFetchMiddleware:
             context["extra_http_headers"] = {"Accept-Language": language.decode("latin-1")}
         if request.meta.get("proxy"):
             context["proxy"] = {"server": request.meta["proxy"]}
+        elif self.guard and not proxied(request, self.env_proxies):
+            guard = request.meta[_GUARD_META] = GuardProxy()
+            context["proxy"] = {"server": await guard.start()}
         if self.user_agent:
             context["user_agent"] = self.user_agent
         request.meta.update({
@@ -166,6 +183,7 @@ class BrowserFetchMiddleware:
         if not request.meta.get(BROWSER_META):
             return response
         await _close_context(request)
+        await _refused(request)
         statuses = request.meta.pop(_STATUSES_META, None)
         if statuses and statuses[-1] != response.status:
             # The page's own script navigated (e.g. set a cookie and reloaded): the
@@ -178,6 +196,7 @@ class BrowserFetchMiddleware:
             return
         await _close_context(request)
         request.meta.pop(_STATUSES_META, None)
+        await _refused(request)
         if isinstance(exception, BrowserError) or type(exception).__module__.split(".")[0] != "playwright":
             return
         raise BrowserError(first_line(exception)) from exception
@@ -203,6 +222,19 @@ async def _close_context(request: Request) -> None:
             await asyncio.wait_for(context.close(), timeout=10)
         except Exception as exc:  # already closed with its browser
             logger.debug("closing a browser context failed: %s", first_line(exc))
+
+
+async def _refused(request: Request) -> None:
+    """Close the fetch's guard proxy; if it refused any connection, the fetch is refused."""
+    guard: GuardProxy | None = request.meta.pop(_GUARD_META, None)
+    if guard is None:
+        return
+    await guard.close()
+    if guard.refused:
+        more = f" (and {len(guard.refused) - 1} more)" if len(guard.refused) > 1 else ""
+        url, reason = guard.refused[0]
+        raise PrivateTargetRefused(f"refused {url} (a request of the browser fetching "
+                                   f"{request.url}){more}: {reason}")
 
 
 def retry_in_browser(meta: dict[str, Any], verdict: Verdict, status: int | None, enabled: bool) -> bool:

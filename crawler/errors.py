@@ -5,6 +5,11 @@ from __future__ import annotations
 from scrapy.exceptions import IgnoreRequest
 
 
+class SinkStopped(Exception):
+    """Raised by a sink that can take no more results (the database can no longer be written):
+    :class:`crawler.pipelines.SinkPipeline` ends the crawl, quietly (the caller says why)."""
+
+
 class RobotsDisallowed(IgnoreRequest):
     """robots.txt forbids the URL for our user agent.
 

@@ -62,6 +62,16 @@ def retry_after_seconds(value: str | bytes | None, now: datetime | None = None) 
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+def proxied(request: Request, env_proxies: bool) -> bool:
+    """Whether the request goes through a proxy: an egress proxy in its meta, or (as Scrapy's
+    HttpProxyMiddleware will decide, when ``env_proxies``) one from the environment. The proxy
+    resolves the name, so the public-address guard does not judge it."""
+    if "proxy" in request.meta:
+        return bool(request.meta["proxy"])
+    url = urlparse_cached(request)
+    return env_proxies and url.scheme in getproxies() and not proxy_bypass(url.hostname or "")
+
+
 class PublicAddressMiddleware:
     """Refuse requests to hosts that are not public (``POLICYWATCH_ALLOW_PRIVATE_TARGETS`` off).
 
@@ -86,17 +96,10 @@ class PublicAddressMiddleware:
             raise NotConfigured  # no message: Scrapy would log one warning per crawl
         return cls(ensure_installed(crawler), crawler.settings.getbool("HTTPPROXY_ENABLED"))
 
-    def _proxied(self, request: Request, scheme: str, host: str) -> bool:
-        """Whether the request goes through a proxy: an egress proxy in its meta, or (as
-        Scrapy's HttpProxyMiddleware, further down, will decide) one from the environment."""
-        if "proxy" in request.meta:
-            return bool(request.meta["proxy"])
-        return self.env_proxies and scheme in getproxies() and not proxy_bypass(host)
-
     async def process_request(self, request: Request) -> None:
         url = urlparse_cached(request)
         host = url.hostname
-        if url.scheme not in ("http", "https") or not host or self._proxied(request, url.scheme, host):
+        if url.scheme not in ("http", "https") or not host or proxied(request, self.env_proxies):
             return
         try:
             if numeric_address(host) is not None:

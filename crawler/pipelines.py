@@ -21,6 +21,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThread
 
+from crawler.errors import SinkStopped
 from crawler.items import FetchResult
 
 if TYPE_CHECKING:
@@ -37,7 +38,8 @@ class SinkPipeline:
     """Call ``POLICYWATCH_SINK(result)`` for every result; off when no sink is set.
 
     A failing sink is logged and counted (``policywatch/sink_errors``) and never stops
-    the crawl; the item still continues down the pipeline. Each item's Deferred fires once
+    the crawl; the item still continues down the pipeline, except that a sink raising
+    :class:`~crawler.errors.SinkStopped` ends the crawl (and is given nothing more). Each item's Deferred fires once
     the sink has taken it (and flushed it, for a batching sink), so Scrapy's own limits on
     items in flight hold memory.
     """
@@ -49,6 +51,7 @@ class SinkPipeline:
         self.linger = linger
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._stopped = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -104,8 +107,12 @@ class SinkPipeline:
                 return
 
     def _take(self, item: FetchResult) -> None:
+        if self._stopped:
+            return
         try:
             self.sink(item)
+        except SinkStopped as exc:
+            self._stop(exc)
         except Exception:
             logger.exception("sink failed for %s (%s)", item.target_id, item.outcome)
             self._count_error()
@@ -114,11 +121,27 @@ class SinkPipeline:
         flush = getattr(self.sink, "flush", None)
         if flush is None:
             return
+        if self._stopped:
+            return
         try:
             flush()
+        except SinkStopped as exc:
+            self._stop(exc)
         except Exception:
             logger.exception("sink flush failed")
             self._count_error()
+
+    def _stop(self, exc: SinkStopped) -> None:
+        """End the crawl: the sink takes no more results."""
+        from scrapy.utils.defer import deferred_from_coro
+        from twisted.internet import reactor
+
+        self._stopped = True
+        self._count_error()
+        logger.info("crawl stopped: the sink takes no more results: %s", exc)
+        engine = self.crawler.engine
+        reactor.callFromThread(  # type: ignore[attr-defined]
+            lambda: deferred_from_coro(engine.close_spider_async(reason="sink_stopped")))
 
     def _count_error(self) -> None:
         if self.crawler.stats is not None:

@@ -29,12 +29,29 @@ def job_id(target_id: str) -> str:
     return JOB_PREFIX + target_id
 
 
-def make_scheduler(reactor: Any, engine: Any, cfg: ScheduleConfig, logger: logging.Logger) -> Any:
-    """A paused-at-start ``TwistedScheduler`` on ``engine``'s job store (coalescing jobs)."""
+def make_scheduler(reactor: Any, engine: Any, cfg: ScheduleConfig, logger: logging.Logger,
+                   on_error: Callable[[BaseException], None]) -> Any:
+    """A paused-at-start ``TwistedScheduler`` on ``engine``'s job store (coalescing jobs).
+
+    APScheduler survives a job store it cannot *read* (it logs and retries), not one it cannot
+    *write*: a failed ``update_job`` (disk full, database gone after the read) escapes its
+    timer call, and it never wakes up again. Here such a failure goes to ``on_error`` and the
+    scheduler tries again ``jobstore_retry_interval`` seconds later; a job whose run could not
+    be recorded is due again then (coalesced: one run).
+    """
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.twisted import TwistedScheduler
 
-    return TwistedScheduler(
+    class Scheduler(TwistedScheduler):  # type: ignore[misc]
+        def _process_jobs(self) -> float | None:
+            try:
+                wait: float | None = super()._process_jobs()
+            except Exception as exc:  # noqa: BLE001 - reported; the scheduler keeps going
+                on_error(exc)
+                return float(self.jobstore_retry_interval)
+            return wait
+
+    return Scheduler(
         reactor=reactor, timezone=UTC, logger=logger,
         jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)},
         job_defaults={"coalesce": True, "max_instances": 1,

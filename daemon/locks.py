@@ -170,13 +170,17 @@ class AdvisoryLock:
     def release(self) -> None:
         if self._conn is None:
             return
-        conn, self._conn, self._backend = self._conn, None, None
+        conn, self._conn = self._conn, None
         try:
             assert self._keys is not None
             conn.execute(text("SELECT pg_advisory_unlock(:a, :b)"),
                          {"a": self._keys[0], "b": self._keys[1]})
             conn.execute(text("RESET application_name"))
-        except Exception:  # noqa: BLE001 - a dead connection has released the lock anyway
+            self._backend = None
+        except Exception:  # noqa: BLE001 - the connection is lost; its session may live on
+            # The server may not have noticed the lost network yet (until its TCP keepalive,
+            # hours by default): our old session still holds the lock, so `_backend` is kept
+            # for the next acquire() to end that session and take the lock back.
             log.debug("releasing %s lock failed", self.name, exc_info=True)
             conn.invalidate()
         finally:

@@ -3,9 +3,9 @@
 Imports nothing from the crawler, the alerts or any web framework: callers hand it plain data.
 """
 
-from store.db import Store, StoreError
+from store.db import Store, StoreError, StoreWriteError
 from store.models import Alert, Capture, Change, Check, Document, Incident, Snapshot, Version
 from store.query import NotFound
 
-__all__ = ["Store", "StoreError", "NotFound", "Alert", "Capture", "Change", "Check", "Document",
+__all__ = ["Store", "StoreError", "StoreWriteError", "NotFound", "Alert", "Capture", "Change", "Check", "Document",
            "Incident", "Snapshot", "Version"]

@@ -24,7 +24,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.faults import explain
+from store.faults import explain, storage_failed
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,12 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 class StoreError(Exception):
     """Raised by store/ when the database cannot be opened or migrated."""
+
+
+class StoreWriteError(StoreError):
+    """A write failed because the database's storage cannot take it (disk full, read-only,
+    I/O error; see :func:`store.faults.storage_failed`); the message names the file and the
+    cause. Raised by :meth:`Store.write_failed`; nothing of the failed transaction is kept."""
 
 
 #: PostgreSQL advisory lock class of the migration (daemon/locks.py uses 0x50570001-2).
@@ -148,6 +154,14 @@ class Store:
                 conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
 
         self._guard(write, "write to")
+
+    def write_failed(self, exc: BaseException) -> StoreWriteError | None:
+        """The :class:`StoreWriteError` that ``exc`` amounts to, if the storage failed it."""
+        if not storage_failed(exc):
+            return None
+        error = StoreWriteError(explain(exc, self.path, self.safe_url, "write to"))
+        error.__cause__ = exc
+        return error
 
     def _guard(self, action: Any, doing: str = "open") -> Any:
         try:

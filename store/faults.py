@@ -7,8 +7,32 @@ from what the file system says about the file and its folder.
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
+
+#: errno values that say the storage, not the statement, failed a write.
+_STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO}
+#: SQLite's words for the same (SQLITE_FULL, SQLITE_READONLY, SQLITE_IOERR, SQLITE_CANTOPEN).
+_SQLITE_STORAGE = ("database or disk is full", "attempt to write a readonly database",
+                   "disk i/o error", "unable to open database file")
+
+
+def storage_failed(exc: BaseException) -> bool:
+    """Whether ``exc`` (or one it was raised from) says the database's storage cannot take a
+    write -- disk full, quota, read-only, I/O error -- rather than that a statement was wrong.
+    PostgreSQL's class 53 (insufficient resources: disk full, out of memory) counts too."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        for err in (seen, getattr(seen, "orig", None)):
+            if isinstance(err, OSError) and err.errno in _STORAGE_ERRNOS:
+                return True
+            if str(getattr(err, "sqlstate", None) or "").startswith("53"):
+                return True
+            if err is not None and any(m in str(err).lower() for m in _SQLITE_STORAGE):
+                return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def read_only_fs(path: Path) -> bool:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from store.models import Change, Check, Document, Incident, Version
 
@@ -83,3 +83,47 @@ def checks(session: Session, doc: Document, limit: int = 50) -> list[Check]:
 
 def open_incidents(session: Session) -> list[Incident]:
     return list(session.scalars(select(Incident).where(Incident.closed_at.is_(None))))
+
+
+FLIP_LOOKBACK = 12
+"""How many of a document's latest versions :func:`flip` looks at."""
+
+
+@dataclass
+class Flip:
+    """A new version whose text is that of an earlier version, not the one just before it: a
+    change undone, or a page alternating between texts (an A/B test, a stale cache, two editions
+    served at one address)."""
+
+    restores: Version
+    """The latest earlier version with the same text."""
+    alternations: int
+    """Versions at the top of the history, the new one included, that alternate between two texts
+    within the window (A -> B -> A is 3; A -> B -> A -> B is 4)."""
+    since: datetime
+    """When the oldest of those versions was fetched."""
+
+
+def flip(session: Session, new: Version, window_days: float) -> Flip | None:
+    """Whether ``new`` brings back an earlier text (None when it does not, or the window is 0)."""
+    if window_days <= 0:
+        return None
+    recent = list(session.scalars(
+        select(Version).options(load_only(Version.id, Version.document_id, Version.fetched_at,
+                                          Version.text_sha256, Version.technical))
+        .where(Version.document_id == new.document_id, Version.id <= new.id,
+               Version.technical.is_(False))
+        .order_by(Version.fetched_at.desc(), Version.id.desc()).limit(FLIP_LOOKBACK)))
+    if len(recent) < 3 or recent[0].id != new.id:
+        return None
+    restores = next((v for v in recent[2:] if v.text_sha256 == new.text_sha256), None)
+    if restores is None:
+        return None
+    a, b = recent[0].text_sha256, recent[1].text_sha256
+    oldest = new.fetched_at.timestamp() - window_days * 86400
+    run = 2
+    for k, v in enumerate(recent[2:], start=2):
+        if v.text_sha256 != (a if k % 2 == 0 else b) or v.fetched_at.timestamp() < oldest:
+            break
+        run += 1
+    return Flip(restores=restores, alternations=run, since=recent[run - 1].fetched_at)

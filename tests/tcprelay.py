@@ -58,11 +58,7 @@ class TcpRelay:
             self.kept.update(conns[1::2])
             conns = conns[0::2]
         for conn in conns:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            conn.close()
+            _drop(conn)
 
     def _accept(self, listener: socket.socket) -> None:
         while True:
@@ -95,7 +91,18 @@ class TcpRelay:
         finally:
             for sock in (src, dst):
                 if sock not in self.kept:
-                    try:
-                        sock.close()
-                    except OSError:
-                        pass
+                    _drop(sock)
+
+
+def _drop(sock: socket.socket) -> None:
+    """Shut ``sock`` down, then close it. A bare close() while the other pump thread is blocked
+    in recv() on it leaves the connection open (the kernel keeps the socket until that recv
+    returns), so the peer would never see the cut."""
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    try:
+        sock.close()
+    except OSError:
+        pass

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, request, url_for
 from sqlalchemy import select
 
+from changes.reading import with_reading
 from store.models import Change, Document, Version
 from web import diffs, params, queries
 from web.db import db
@@ -52,7 +53,7 @@ def _change(row: ChangeRow, *, result: bool = False) -> dict[str, Any]:
                   "html": url_for("views.diff", slug=row.slug, old_id=c.old_version_id,
                                   new_id=c.new_version_id)}}
     if result:
-        out["result"] = c.result
+        out["result"] = with_reading(c.result)
     return out
 
 
@@ -129,7 +130,7 @@ def diff(slug: str, old_id: int, new_id: int) -> Response:
     return jsonify(document=slug, old_version_id=d.old.id, new_version_id=d.new.id,
                    old_fetched_at=_iso(d.old.fetched_at), new_fetched_at=_iso(d.new.fetched_at),
                    change_id=d.change_id, stored=d.stored,
-                   classifier_version=d.classifier_version, result=d.result,
+                   classifier_version=d.classifier_version, result=with_reading(d.result),
                    links={"html": url_for("views.diff", slug=slug, old_id=old_id,
                                           new_id=new_id)})
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import load_only
 
 import changes
 from store.models import Document, Version
+from store.query import flip
 from web import queries
 from web.cache import cached
 from web.db import db
@@ -73,3 +74,15 @@ def load(doc: Document, old_id: int, new_id: int) -> Diff:
     result = cached("diffs", (old_id, new_id, changes.CLASSIFIER_VERSION),
                     lambda: changes.compare(_text(old_id), _text(new_id)).to_dict())
     return Diff(doc, old, new, result, None, changes.CLASSIFIER_VERSION, False)
+
+
+def restores(d: Diff) -> Version | None:
+    """The earlier version whose text the diff's new version brings back (a change undone, or a
+    page alternating between texts), when the two versions are consecutive; else None."""
+    if not d.consecutive:
+        return None
+    new = db().scalars(select(Version).options(load_only(
+        Version.id, Version.document_id, Version.fetched_at, Version.text_sha256, Version.technical))
+        .where(Version.id == d.new.id)).first()
+    found = flip(db(), new, float("inf")) if new is not None and not new.technical else None
+    return found.restores if found else None

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from feedgen.feed import FeedGenerator
 from flask import Blueprint, Response
 
-from changes.reading import reading_order
+from changes.reading import reading, reading_order
 from web import params, queries
 from web.db import db
 from web.hosts import external
@@ -38,7 +38,8 @@ def _summary(row: ChangeRow) -> str:
             if items and shown < EVIDENCE_PER_FEED_ENTRY:
                 lines.append(f"[{label}] {hunk.get('section') or '(top)'}: {items[0]}")
                 shown += 1
-    return "\n".join(lines)
+    minor = reading(changes).minor_summary()
+    return "\n".join(lines + ([f"Also {minor}."] if minor else []))
 
 
 def _feed(feed_id: str, title: str, self_url: str, alternate: str, f: Filters,

@@ -13,7 +13,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from changes.reading import spaced
+from changes.reading import Reading, ReadingUnit, spaced, subsection
 
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
 _EVIDENCE_SEP = " — "
@@ -143,7 +143,53 @@ def hunk_view(index: int, hunk: dict[str, Any]) -> HunkView:
                     entities=dict(hunk.get("entities", {})))
 
 
-def labelled_nav(labelled: list[HunkView]) -> dict[int, tuple[HunkView | None, HunkView | None]]:
+@dataclass
+class UnitView:
+    """A reading unit ready for a template: its section, labels and severity, and its parts (the
+    change units it groups, in document order) with each part's section below the unit's."""
+
+    index: int
+    """The first part's index: the unit's anchor is ``#h<index>``, as a single unit's always was."""
+    section: str
+    from_section: str
+    kind: str
+    labels: list[str]
+    severity: str
+    material: bool
+    note: str
+    parts: list[tuple[str, HunkView]]
+
+
+def unit_view(unit: ReadingUnit, changes: list[dict[str, Any]]) -> UnitView:
+    """A reading unit of a stored result (``Change.result["changes"]``) rendered for the diff page."""
+    parts = [(subsection(unit, changes[i].get("section", "")), hunk_view(i, changes[i])) for i in unit.parts]
+    kinds = {h.kind for _, h in parts}
+    first = parts[0][1]
+    return UnitView(index=first.index, section=unit.section, from_section=first.from_section,
+                    kind=first.kind if len(kinds) == 1 else "modified", labels=list(unit.labels),
+                    severity=unit.severity, material=unit.material, note=first.note, parts=parts)
+
+
+@dataclass
+class ReadingView:
+    """The diff page's units: open ones (labelled first), the folded minor edits, the noise."""
+
+    open: list[UnitView]
+    minor: list[UnitView]
+    minor_summary: str
+    minor_edits: int
+    noise: list[UnitView]
+
+
+def reading_view(r: Reading, changes: list[dict[str, Any]], noise: bool) -> ReadingView:
+    """The page's units; the units without meaning only when ``noise`` (the "show all" view)."""
+    def views(units: list[ReadingUnit]) -> list[UnitView]:
+        return [unit_view(u, changes) for u in units]
+    return ReadingView(views(r.open), views(r.minor), r.minor_summary(), r.minor_edits(),
+                       views(r.noise) if noise else [])
+
+
+def labelled_nav(labelled: list[UnitView]) -> dict[int, tuple[UnitView | None, UnitView | None]]:
     """For each labelled unit (by index), the labelled units before and after it on the page."""
     return {h.index: (labelled[k - 1] if k else None, labelled[k + 1] if k + 1 < len(labelled) else None)
             for k, h in enumerate(labelled)}

@@ -12,14 +12,14 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from werkzeug.wrappers import Response
 
 from changes.model import CONTRACT_LABELS
-from changes.reading import reading_order
+from changes.reading import reading
 from extract.effective_date import stated_date
 from store.models import Change, Document, Version
 from web import diffs, editions, overview, params, queries
 from web.db import db
 from web.queries import SEVERITIES
 from web.reading import markdown_html
-from web.render import hunk_view, labelled_nav
+from web.render import labelled_nav, reading_view
 
 bp = Blueprint("views", __name__)
 
@@ -100,12 +100,12 @@ def diff(slug: str, old_id: int, new_id: int) -> str:
         abort(400, "view is side or inline")
     show_all = request.args.get("all") in ("1", "true", "yes", "on")
     changes = d.result.get("changes", [])
-    hunks = [hunk_view(i, changes[i]) for i in reading_order(changes)]
-    shown = [h for h in hunks if h.material or show_all]
-    labelled = [h for h in shown if h.labels and h.material]
-    return render_template("diff.html", doc=doc, d=d, hunks=shown, view=view, show_all=show_all,
-                           hidden=len(hunks) - len(shown), total=len(hunks), labelled=labelled,
-                           nav=labelled_nav(labelled))
+    r = reading_view(reading(changes), changes, noise=show_all)
+    labelled = [u for u in r.open if u.labels and u.material]
+    hidden = sum(1 for h in changes if not h.get("material", True))
+    return render_template("diff.html", doc=doc, d=d, units=r, view=view, show_all=show_all,
+                           hidden=0 if show_all else hidden, total=len(changes), labelled=labelled,
+                           nav=labelled_nav(labelled), restores=diffs.restores(d))
 
 
 @bp.get("/d/<path:slug>/compare")

@@ -116,6 +116,8 @@ class Worker:
 
         def counted(_: Any) -> None:
             self.recorder.flush()
+            if self.recorder.write_error is not None:  # the round stopped; its entries stay
+                raise self.recorder.write_error        # pending for another worker
             self.checked += len(self.recorder.lines) - before
             del self.recorder.lines[:]
 

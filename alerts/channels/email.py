@@ -19,7 +19,7 @@ from alerts.channels.base import Channel
 from alerts.channels.connect import PublicSMTP, PublicSMTPSSL
 from alerts.config import EmailConfig, secret
 from alerts.errors import scrub
-from alerts.message import TEST_NOTE, Message, facts, headline, label_name, links, place, quotes
+from alerts.message import TEST_NOTE, Message, facts, headline, label_name, links, more_edits, place, quotes
 from config.addresses import PrivateAddressError
 
 log = logging.getLogger(__name__)
@@ -50,11 +50,10 @@ def entry_html(p: dict[str, Any]) -> str:
     for h in p.get("hunks", []):
         tag = f" — {e(', '.join(label_name(x) for x in h['labels']))}" if h.get("labels") else ""
         out.append(f'<p style="font-family:sans-serif;margin:10px 0 2px"><b>§ {e(place(h))}</b>{tag}</p>')
-        out += [f'<p style="font-family:sans-serif;margin:2px 0;padding:4px;{QUOTE_STYLE[name]}">'
-                f"<b>{name}:</b> {e(text)}</p>" for name, text in quotes(h)]
-    shown, total = len(p.get("hunks", [])), p.get("hunks_total", 0)
-    if total > shown:
-        out.append(f'<p style="font-family:sans-serif;color:#555">{total - shown} more changes in the full diff.</p>')
+        out += [f'<p style="font-family:sans-serif;margin:2px 0;padding:4px;{QUOTE_STYLE[name.split(" (")[0]]}">'
+                f"<b>{e(name)}:</b> {e(text)}</p>" for name, text in quotes(h)]
+    if more_edits(p):
+        out.append(f'<p style="font-family:sans-serif;color:#555">Also: {e(more_edits(p))}.</p>')
     out.append('<p style="font-family:sans-serif">' + " · ".join(
         f'<a href="{e(url, quote=True)}">{e(name)}</a>' for name, url in links(p)) + "</p>")
     return "\n".join(out)

@@ -17,7 +17,8 @@ from alerts.channels import connect
 from alerts.channels.connect import opener
 from alerts.config import secret
 from alerts.errors import http_transient
-from alerts.message import TEST_NOTE, Message, facts, headline, label_name, links, place, quotes, summary
+from alerts.message import (TEST_NOTE, Message, facts, headline, label_name, links, more_edits, place,
+                            quotes, summary)
 from alerts.targets import check_url
 from config.addresses import PrivateAddressError
 
@@ -51,15 +52,14 @@ def entry_blocks(p: dict[str, Any]) -> list[dict[str, Any]]:
     for h in hunks[:HUNKS_PER_ENTRY]:
         tag = f" `{', '.join(label_name(x) for x in h['labels'])}`" if h.get("labels") else ""
         body = [f"*§ {esc(place(h))}*{tag}"]
-        body += [f"*{name}:*\n>{esc(text)}" for name, text in quotes(h)]
+        body += [f"*{esc(name)}:*\n>{esc(text)}" for name, text in quotes(h)]
         blocks.append(_section("\n".join(body)))
-    more = p.get("hunks_total", len(hunks)) - min(len(hunks), HUNKS_PER_ENTRY)
+    more = more_edits({**p, "hunks": hunks[:HUNKS_PER_ENTRY]})
     blocks.append({"type": "actions", "elements": [{
         "type": "button", "text": {"type": "plain_text", "text": name},
         "url": cut(url, 3000)} for name, url in links(p)]})
-    if more > 0:
-        blocks.append({"type": "context", "elements": [
-            {"type": "mrkdwn", "text": f"{more} more change{'s' if more != 1 else ''} behind the link"}]})
+    if more:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": esc(f"Also: {more}.")}]})
     return blocks
 
 

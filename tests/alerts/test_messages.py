@@ -13,12 +13,16 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from sqlalchemy import select
+
 from alerts.channels.slack import blocks_for
 from alerts.dispatch import Dispatcher
 from alerts.message import Message
 from alerts.payload import effective_date, shorten
 from cli.alerts import test_alert as send_test_alert
+from changes.reading import reading
 from store import Store
+from store.models import Change
 from tests.alerts.conftest import SMTP_PASSWORD, SMTP_USER
 from tests.alerts.receiver import Receiver
 from tests.alerts.slack_api import CHANNEL, TOKEN, SlackAPI
@@ -99,6 +103,13 @@ def test_september_2024_change_stands_alone_in_every_channel(
     assert text.index(REMOVED) < text.index(ADDED)
     assert SECTION in text[:text.index(REMOVED)]
     assert not re.search(r"\w…", text)  # nothing cut mid-word
+    # the units as the web page and the command line read them: the two most severe first, in
+    # order, the minor edits summarised in one line
+    with store.session() as s:
+        r = reading(s.scalars(select(Change)).one().result["changes"])
+    first, second = (f"§ {u.section}" for u in r.open[:2])
+    assert first == f"§ {SECTION}" and text.index(first) < text.index(second), text
+    assert r.minor_summary() and r.minor_summary() in text, text
     # when: detected (the fetch of the new version), effective as the policy states
     assert "2024-09-19 06:00 UTC" in text and "September 18, 2024" in text
     # links: the diff, the version, the live page
@@ -160,3 +171,23 @@ def test_effective_date_read_from_the_recorded_policy(day: str, expected: str) -
     ("effective as of Mayday 2", None)])
 def test_effective_date_forms(text: str, expected: str | None) -> None:
     assert effective_date(text) == expected
+
+
+def test_a_unit_quotes_its_parts_under_their_sections_and_the_rest_is_summarised() -> None:
+    """A reading unit's further changes are quoted under their own section (escaped wherever the
+    channel has markup), and what the message leaves out is named: units not shown, minor edits."""
+    from alerts.channels.email import entry_html
+    from alerts.message import entry_text, more_edits, quotes
+
+    p = payload(1)
+    p["hunks"][0]["parts"] = [{"section": "Ad <b>Choices</b>", "kind": "added", "removed": "",
+                               "added": "Member settings can be found here."}]
+    p["hunks_total"], p["minor"] = 3, "27 minor edits in sections 1. Data We Collect"
+    assert quotes(p["hunks"][0]) == [("Removed", "provide the Services <old>"), ("Added", "train AI models & more 1"),
+                                     ("Added (Ad <b>Choices</b>)", "Member settings can be found here.")]
+    assert more_edits(p) == "2 more changes and 27 minor edits in sections 1. Data We Collect in the full diff"
+    assert "Added (Ad <b>Choices</b>): “Member settings can be found here.”" in entry_text(p)
+    page = entry_html(p)
+    assert "<b>Choices</b>" not in page and "Added (Ad &lt;b&gt;Choices&lt;/b&gt;)" in page
+    p["hunks_total"], p["minor"] = 1, ""
+    assert more_edits(p) == "" and "Also:" not in entry_text(p)

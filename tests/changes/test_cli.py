@@ -72,3 +72,25 @@ def test_json_units_have_edits_and_from_section(files: tuple[str, str]) -> None:
         ["=", "We use data to provide the service"],
         ["+", " and to train our AI models. You can opt out in Settings"], ["=", "."]]
     assert h["old"] == "We use data to provide the service." and h["new"].startswith("We use data to provide")
+
+
+def test_september_2024_text_reads_as_the_json_groups_it(tmp_path: Path) -> None:
+    """The text output shows the units the JSON's ``reading`` lists open, in its order, one header
+    each, then the minor edits under their one-line summary (the web page and alerts use it too)."""
+    from tests.changes.conftest import version_text
+
+    files = []
+    for day in ("2024-08-01", "2024-09-19"):
+        f = tmp_path / f"{day}.md"
+        f.write_text(version_text(f"contrib/privacy-policy/{day}"), "utf-8")
+        files.append(str(f))
+    d = json.loads(CliRunner().invoke(classify, [*files, "--format", "json"]).output)
+    out = CliRunner().invoke(classify, [*files, "--no-color"]).output
+    heads = [line for line in out.splitlines() if line[:2] in ("~ ", "+ ", "- ", "> ")]
+    assert len(heads) == len(d["reading"]["open"]) <= 10
+    assert "2. How We Use Your Data  [ai_training]  high" in heads[0]
+    for head, unit in zip(heads, d["reading"]["open"]):
+        assert head.split("  [")[0].endswith(unit["section"] or "(top of document)"), (head, unit)
+    summary = d["reading"]["minor_summary"]
+    assert summary.split()[1:3] == ["minor", "edits"] and f"\n{summary}:\n" in out
+    assert out.index(heads[-1]) < out.index(summary)

@@ -71,6 +71,43 @@ def test_a_full_disk(server: PolicyTestServer, tmp_path: Path) -> None:
     _reading_works(report["steps"])
 
 
+def test_the_disk_filling_during_a_check(tmp_path: Path) -> None:
+    """The write of a fetched version fails (the page filled the disk while it was served):
+    `check` stops with one line naming the file and the cause, exit 4, and records nothing."""
+    ran = run_with_mounts("-m", "tests.cli.fsfaults", "fills-mid-check", str(tmp_path))
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    report = json.loads(ran.stdout)
+    steps = report["steps"]
+    assert steps["first"]["rc"] == 0, steps["first"]["stderr"][-3000:]
+    assert report["hits"] == 2  # the second check fetched the page, then could not record it
+    check = steps["check"]
+    assert check["rc"] == exits.DATABASE, check["stderr"][-3000:]
+    assert _one_line(check) == (f"Error: database {report['db']}: disk full (0 bytes free on its "
+                                "file system) (database or disk is full)")
+    # nothing half-way: the first check's rows only, and an intact file
+    assert report["rows"] == {"checks": 1, "versions": 1, "snapshots": 1, "changes": 0,
+                              "alerts": 0, "integrity": "ok"}
+    assert steps["documents"]["rc"] == 0
+
+
+def test_the_disk_filling_under_the_daemon(tmp_path: Path) -> None:
+    """The daemon logs a full disk once as a state change, keeps running, and checks again
+    once there is room."""
+    ran = run_with_mounts("-m", "tests.cli.fsfaults", "fills-under-daemon", str(tmp_path))
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    report = json.loads(ran.stdout)
+    log = report["log"]
+    assert report["failed"] is None, log
+    assert report["alive"] and report["rc"] == 0, log
+    assert "Traceback" not in log, log
+    assert log.count("database cannot be written") == 1, log
+    assert f"database {report['db']}: disk full" in log, log
+    assert log.count("database writable again") == 1, log
+    assert report["during"]["checks"] == 1, report["during"]  # nothing recorded while full
+    assert report["rows"]["checks"] >= 2 and report["rows"]["versions"] == 2, report["rows"]
+    assert report["rows"]["integrity"] == "ok"
+
+
 @pytest.fixture
 def shared_dir() -> Iterator[Path]:
     """A folder an unprivileged user can write in (pytest's tmp_path is root's alone)."""

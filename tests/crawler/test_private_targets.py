@@ -4,6 +4,7 @@ written as addresses in any notation, resolved from names, and on every redirect
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,32 @@ def test_a_public_host_redirecting_to_a_private_one_is_refused_at_that_hop(tmp_p
     # the redirects were followed up to the refused hop, and no refused hop reached the page
     assert report["hits"]["/pp"] == 3
     assert all(report["hits"][f"/{name}"] == 1 for name in lines if name.startswith("to-"))
+
+
+@pytest.mark.browser
+def test_in_the_browser_every_request_is_judged_too(tmp_path: Path) -> None:
+    """Chromium follows redirects and loads sub-resources by itself: each of its connections
+    goes through the fetch's guard proxy (crawler/guardproxy.py), so a redirect hop or a
+    sub-resource on an address that is not public is refused, and the fetch is no version."""
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("/usr/bin/chromium is missing (apt-get install chromium)")
+    ran = run_python(tmp_path, "-m", "tests.crawler.publicnet_check", str(tmp_path), "--browser")
+    assert ran.returncode == 0, ran.stderr
+    report = json.loads(ran.stdout)
+    lines = {ln["slug"].removeprefix("net/"): ln for ln in json.loads(report["stdout"])}
+    assert lines.pop("public")["outcome"] == "new_version", report["stderr"]
+    for name, line in lines.items():
+        assert line["outcome"] == "structural" and line["detail"].startswith("refused "), (name, line)
+        assert "(a request of the browser fetching http://public.test:" in line["detail"], line
+    assert "127.0.0.1 is not a public address" in lines["to-loopback"]["detail"]
+    assert "private.test resolves to 10.1.2.3" in lines["to-private-name"]["detail"]
+    assert re.search(r"refused http://(127\.0\.0\.1|private\.test):\d+/(pixel\.png|beacon) ",
+                     lines["subresources"]["detail"]), lines["subresources"]
+    assert "(and 1 more)" in lines["subresources"]["detail"]
+    # the refused hops and sub-resources never reached the server; the public page did
+    assert report["hits"]["/pixel.png"] == report["hits"]["/beacon"] == 0
+    assert report["hits"]["/with-subresources"] == 1 and report["hits"]["/pp"] == 1
+    assert report["hits"]["/to-loopback"] == report["hits"]["/to-private-name"] == 1
 
 
 def _named(server: PolicyTestServer, name: str) -> Target:

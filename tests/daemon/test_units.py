@@ -174,3 +174,25 @@ def test_a_lock_takes_back_what_its_lost_session_still_holds(db_url: str) -> Non
             other.acquire()
         lock.release()
         store.dispose()
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_lock_released_on_a_lost_connection_is_taken_back(db_url: str) -> None:
+    """The crawl lock is released at the end of a round; if the network failed during the round,
+    the release cannot reach the server, whose session still holds the lock: the next acquire
+    must end that session, not report the lock held by ourselves forever."""
+    from tests.tcprelay import TcpRelay
+
+    with TcpRelay(5432) as relay:
+        store = Store(db_url.replace(":5432/", f":{relay.port}/"), migrate=False)
+        lock = lock_for(store.engine, "crawl", "policywatch run")
+        lock.acquire()
+        relay.cut(keep_upstream=True)  # the network fails; the server keeps the session
+        lock.release()  # cannot reach the server
+        relay.restore()
+        assert holder(Store(db_url, migrate=False).engine, "crawl") is not None  # still held
+        lock.acquire()
+        assert lock.alive()
+        lock.release()
+        assert holder(Store(db_url, migrate=False).engine, "crawl") is None
+        store.dispose()

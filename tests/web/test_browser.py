@@ -180,8 +180,10 @@ _WORD = re.compile(r"\w+")
 
 def test_september_2024_change_reads_as_units(september_2024: tuple[str, int, int], browser: Any,
                                               request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    """The AI-training change reads as a few sentence units, the AI-training sentence first, under
-    the document's own section, with labelled-change navigation and no glued words inline."""
+    """The AI-training change reads as a handful of units open on the page, the AI-training
+    sentence first under the document's own section, the minor edits folded into one group that
+    says how many there are and where (each still reachable), with labelled-change navigation and
+    no glued words inline."""
     from playwright.sync_api import expect
 
     base, old, new = september_2024
@@ -189,27 +191,50 @@ def test_september_2024_change_reads_as_units(september_2024: tuple[str, int, in
     page = w.page
     page.goto(f"{base}/d/{SLUG}/diff/{old}..{new}")
     units = page.locator("section.hunk")
-    count = units.count()
+    shown = page.locator("section.hunk:visible")
     labelled = page.locator("nav.labelled-changes li").count()
-    assert 0 < count <= 45, count           # 60 hunks before: one unit per changed sentence now
-    assert 0 < labelled <= 15, labelled     # the labelled units: a short list to jump through
-    first = units.first
+    assert 0 < shown.count() <= 10, shown.count()     # 60 hunks in the issue, 45 units after
+    assert 0 < labelled <= shown.count(), labelled     # every labelled unit is open
+    first = shown.first
     expect(first.locator(".section")).to_have_text("2. How We Use Your Data")
     expect(first.locator("header .label-ai_training")).to_have_count(1)
     expect(first.locator("header .sev-high")).to_have_count(1)
-    expect(first).to_contain_text("develop and train artificial intelligence (AI) models")
+    expect(first.locator(".part").first).to_contain_text("develop and train artificial intelligence (AI) models")
     sections = page.locator("section.hunk .section").all_inner_texts()
     assert not [s for s in sections if "Table of Contents" in s]
-    side = {u.get_attribute("id"): set(_WORD.findall(u.locator(".side-by-side").inner_text()))
-            for u in units.all()}
+
+    # the minor edits: one folded group, its count and sections in its summary, every edit inside
+    fold = page.locator("details.minor-edits")
+    expect(fold).to_have_count(1)
+    assert fold.get_attribute("open") is None
+    summary = fold.locator("summary .minor-count").inner_text()
+    m = re.fullmatch(r"(\d+) minor edits? in sections? (.+)", summary)
+    assert m, summary
+    assert int(m.group(1)) == fold.locator(".part").count() > 0
+    folded = fold.locator("section.hunk")
+    assert folded.count() + shown.count() == units.count()
+    assert {t.split(" > ")[0] for t in folded.locator(".section").all_text_contents()} == set(m.group(2).split(", "))
     w.shot("1-units-side-by-side")
     w.shot("1-units-top", full_page=False)
+
+    # a link to a folded unit opens the group
+    target = folded.last.get_attribute("id")
+    page.goto(f"{base}/d/{SLUG}/diff/{old}..{new}#{target}")
+    expect(page.locator(f"#{target}")).to_be_visible()
+    page.goto(f"{base}/d/{SLUG}/diff/{old}..{new}")
+    page.locator("details.minor-edits > summary").click()
+    expect(folded.first).to_be_visible()
+    assert page.locator("section.hunk:visible").count() == units.count()   # every unit reachable
+    side = {u.get_attribute("id"): set(_WORD.findall(" ".join(u.locator(".side-by-side").all_inner_texts())))
+            for u in units.all()}
+    w.shot("2-minor-edits-open")
+    page.locator("details.minor-edits > summary").click()
 
     # the labelled changes: a jump to the most severe, then next/previous links, by keyboard
     expect(page.locator("a.jump-first")).to_have_attribute("href", f"#{first.get_attribute('id')}")
     first.locator("a.next-labelled").focus()
     page.keyboard.press("Enter")
-    second = units.nth(1)
+    second = shown.nth(1)
     expect(page).to_have_url(re.compile(f"#{second.get_attribute('id')}$"))
     second.locator("a.prev-labelled").focus()
     page.keyboard.press("Enter")
@@ -217,10 +242,12 @@ def test_september_2024_change_reads_as_units(september_2024: tuple[str, int, in
 
     page.click("#view-inline")
     expect(page.locator("section.hunk .inline").first).to_be_visible()
+    page.locator("details.minor-edits > summary").click()
     for unit in page.locator("section.hunk").all():
-        text = unit.locator(".inline").inner_text()
+        text = " ".join(unit.locator(".inline").all_inner_texts())
+        assert text.strip(), unit.get_attribute("id")
         glued = set(_WORD.findall(text)) - side[unit.get_attribute("id")]
         assert not glued, (text, glued)     # every inline word is a word of one side
     assert "includingand" not in page.locator("main").inner_text()
-    w.shot("2-units-inline")
+    w.shot("3-units-inline")
     assert w.dialogs == [] and w.errors == []

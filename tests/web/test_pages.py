@@ -195,3 +195,32 @@ def test_document_page_shows_robots_policy_and_region(corpus_store: Store) -> No
     eu = html(client, f"/d/{EU.id}")
     assert "robots.txt: obeyed" in eu and "region: eu (egress eu not configured)" in eu
     assert "robots.txt:" not in html(create_app(corpus_store).test_client(), f"/d/{SLUG}")
+
+
+def test_diff_page_opens_a_handful_of_units_and_folds_the_minor_edits(client: FlaskClient,
+                                                                      corpus_store: Store) -> None:
+    """The September 2024 change: the labelled units open, the AI-training one first; the other
+    material units inside one folded <details> whose summary counts them; the JSON's ``reading``
+    lists the same units."""
+    new = version_id(corpus_store, SLUG, AI_DAY)
+    page = html(client, f"/d/{SLUG}/diff/{new - 1}..{new}")
+    head, fold = page.split('<details class="minor-edits" id="minor-edits">')
+    opened = re.findall(r'<section class="hunk[^"]*" id="(h\d+)"', head)
+    assert 0 < len(opened) <= 10
+    assert re.search(r'id="h\d+-title"><span class="section">2\. How We Use Your Data</span>', head)
+    summary = re.search(r'<span class="minor-count">(\d+) minor edits in sections ([^<]+)</span>', fold)
+    assert summary and int(summary.group(1)) == fold.count('<div class="part"')
+    reading = client.get(f"/api/d/{SLUG}/diff/{new - 1}..{new}").get_json()["result"]["reading"]
+    assert opened == [f"h{u['changes'][0]}" for u in reading["open"]]
+    assert reading["minor_summary"].startswith(summary.group(1) + " minor edits")
+
+
+def test_a_diff_back_to_an_earlier_text_says_it_reverts(client: FlaskClient, corpus_store: Store) -> None:
+    """LinkedIn's recorded history holds a real flip: the 2021-10-25 text is the 2021-10-07 one."""
+    first, mid, back = (version_id(corpus_store, SLUG, d) for d in ("2021-10-07", "2021-10-20", "2021-10-25"))
+    page = html(client, f"/d/{SLUG}/diff/{mid}..{back}")
+    reverts = re.search(r'<p class="reverts">(.*?)</p>', page, re.S)
+    assert reverts, page[:2000]
+    assert f'href="/d/{SLUG}/v/{first}"' in reverts.group(1) and "2021-10-07" in reverts.group(1)
+    before, ai = version_id(corpus_store, SLUG, "2024-08-01"), version_id(corpus_store, SLUG, AI_DAY)
+    assert 'class="reverts"' not in html(client, f"/d/{SLUG}/diff/{before}..{ai}")
