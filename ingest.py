@@ -50,11 +50,6 @@ class CheckLine:
     labels: tuple[str, ...] = ()
 
 
-def compared(pair: tuple[str, str]) -> dict[str, Any]:
-    """``changes.compare(old, new).to_dict()``: picklable, for the CPU worker pool."""
-    return changes.compare(*pair).to_dict()
-
-
 class Recorder:
     """The crawler's sink: records each FetchResult.
 
@@ -84,8 +79,15 @@ class Recorder:
         #: Set when a write failed because the storage cannot take it (disk full, read-only):
         #: nothing more is recorded, and ``policywatch check`` exits with it.
         self.write_error: StoreWriteError | None = None
-        with store.session() as s:
-            self._doc_ids = {slug: d.id for slug, d in sync_documents(s, list(targets)).items()}
+        try:
+            self._doc_ids = self._sync(targets)
+        except IntegrityError:  # another worker added the same new documents at the same moment
+            log.info("documents added concurrently by another process; reading theirs")
+            self._doc_ids = self._sync(targets)
+
+    def _sync(self, targets: Sequence[DocumentSpec]) -> dict[str, int]:
+        with self.store.session() as s:
+            return {slug: d.id for slug, d in sync_documents(s, list(targets)).items()}
 
     def __call__(self, fetch: Fetch) -> CheckLine | None:
         """Record ``fetch`` now and return its line, or keep it for :meth:`flush` (batched)."""
@@ -163,7 +165,7 @@ class Recorder:
         found = {i: stored_change(s, r.previous.id, r.version.id, changes.CLASSIFIER_VERSION)
                  for i, r in enumerate(recs) if r.version and r.previous and not r.version.technical}
         todo = [i for i, c in found.items() if c is None]
-        results = pool.map_all(compared, [(recs[i].previous.text, recs[i].version.text) for i in todo])  # type: ignore[union-attr]
+        results = pool.map_all(changes.compared, [(recs[i].previous.text, recs[i].version.text) for i in todo])  # type: ignore[union-attr]
         for i, result in zip(todo, results):
             found[i] = save_change(s, recs[i].previous, recs[i].version, changes.CLASSIFIER_VERSION, result)  # type: ignore[arg-type]
         lines = []

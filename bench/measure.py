@@ -1,4 +1,4 @@
-"""Run a command and measure it: wall time, peak resident memory of its process tree, bytes written.
+"""Run a command and measure it: wall time, CPU time, peak resident memory of its process tree, bytes written.
 
 Peak RSS is the largest sum of VmRSS over the process and all its descendants, sampled every
 20 ms from /proc. Bytes written come from the kernel's accounting of the whole tree
@@ -27,6 +27,9 @@ class Run:
     returncode: int
     stdout: str
     stderr: str
+    #: User + system CPU time of the whole tree (``ru_utime + ru_stime`` of ``wait4``, reaped
+    #: descendants included): less disturbed by other load on the host than wall time.
+    cpu_seconds: float = 0.0
 
 
 def _children() -> dict[int, list[int]]:
@@ -90,4 +93,5 @@ def run(cmd: Sequence[str], env: Mapping[str, str] | None = None, cwd: Path | No
     for fd in chunks:
         os.close(fd)
     text = {fd: b"".join(c).decode("utf-8", "replace") for fd, c in chunks.items()}
-    return Run(seconds, peak / 1024, usage.ru_oublock * 512, proc.returncode, text[out_r], text[err_r])
+    return Run(seconds, peak / 1024, usage.ru_oublock * 512, proc.returncode, text[out_r], text[err_r],
+               usage.ru_utime + usage.ru_stime)

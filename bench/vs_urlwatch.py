@@ -78,7 +78,8 @@ def table(label: str, passes: list[list[Pass]], n: int) -> dict[str, float]:
         ps = [rnd[i] for rnd in passes]
         sec = statistics.median(p.run.seconds for p in ps)
         medians[name] = sec
-        print(f"{label:12s} {name:10s} {sec:8.1f} s {n / sec:8.1f}/s  peak RSS "
+        print(f"{label:12s} {name:10s} {sec:8.1f} s {n / sec:8.1f}/s  CPU "
+              f"{statistics.median(p.run.cpu_seconds for p in ps):6.1f} s  peak RSS "
               f"{statistics.median(p.run.peak_rss_mb for p in ps):5.0f} MB  DB "
               f"{statistics.median(p.db_growth for p in ps) / n:8.0f} B/check  written "
               f"{statistics.median(p.run.write_bytes for p in ps) / n:8.0f} B/check")

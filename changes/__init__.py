@@ -4,7 +4,7 @@ Pure functions of two texts; rules (vocabulary, patterns, weights, severity) liv
 ``changes/rules/*.toml`` and are loaded once.
 """
 
-from changes.compare import CLASSIFIER_VERSION, compare
+from changes.compare import CLASSIFIER_VERSION, compare, compared
 from changes.model import ChangeResult, Hunk
 
-__all__ = ["CLASSIFIER_VERSION", "ChangeResult", "Hunk", "compare"]
+__all__ = ["CLASSIFIER_VERSION", "ChangeResult", "Hunk", "compare", "compared"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from changes.classify import classify_hunk, severity
 from changes.diff import RawHunk, Side, diff_blocks
 from changes.echo import SentenceIndex, counterpart, novel_spans
@@ -163,3 +165,9 @@ def compare(old_text: str, new_text: str, rules: Rules | None = None) -> ChangeR
         extra_labels=sorted(all_labels - set(CONTRACT_LABELS)),
         classifier_version=CLASSIFIER_VERSION,
     )
+
+
+def compared(pair: tuple[str, str]) -> dict[str, Any]:
+    """``compare(old, new).to_dict()`` of an ``(old, new)`` pair: picklable, for the CPU worker
+    pool (a worker that unpickles it imports only this package)."""
+    return compare(*pair).to_dict()

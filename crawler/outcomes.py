@@ -1,8 +1,11 @@
-"""Classify a response or a download failure into an outcome. Pure functions.
+"""Classify a response into an outcome. Pure functions.
 
 What counts as a block (status codes, login-wall URLs, wall/captcha markers) is data,
 read from the ``POLICYWATCH_BLOCK_*`` settings, so a new platform's wall is a
-settings change, not a code change.
+settings change, not a code change. Failed downloads: :mod:`crawler.failures`.
+
+This module runs in the CPU worker processes (``workers.pool``): it imports neither Scrapy nor
+Twisted, which would cost each worker a second of start-up.
 """
 
 from __future__ import annotations
@@ -16,28 +19,14 @@ from http import HTTPStatus
 from typing import Any
 
 from bs4 import BeautifulSoup
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    DownloadCancelledError,
-    DownloadConnectionRefusedError,
-    DownloadFailedError,
-    DownloadTimeoutError,
-    ResponseDataLossError,
-    IgnoreRequest,
-)
-from twisted.internet import error as txerror
 
-from crawler.errors import BrowserError, PrivateTargetRefused, RobotsDisallowed, RobotsUnavailable
-from crawler.items import BLOCKED, FETCHED, NOT_MODIFIED, ROBOTS_DISALLOWED, STRUCTURAL, TRANSIENT
+from crawler.items import BLOCKED, FETCHED, NOT_MODIFIED, STRUCTURAL, TRANSIENT
 from crawler.targets import Target
 from extract import EXTRACTOR_VERSION, ExtractError, decode_html, extract_html
 from extract.pdf import PDF_EXTRACTOR_VERSION, extract_pdf, is_pdf
 
 logger = logging.getLogger(__name__)
 
-_CONNECTION_ERRORS = (DownloadFailedError, ResponseDataLossError, txerror.ConnectionLost,
-                      txerror.ConnectionDone, txerror.ConnectError, ConnectionError)
-_FAILURE_REPR = re.compile(r"<twisted\.python\.failure\.Failure ([\w.]+):[^>]*>")
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _HTML_OPEN = re.compile(rb"<html[\s>]", re.IGNORECASE)
 _HTML_CLOSE = re.compile(rb"</html\s*>", re.IGNORECASE)
@@ -206,49 +195,3 @@ def classify_pdf(target: Target, status: int, body: bytes) -> Verdict:
         return Verdict(STRUCTURAL, f"PDF text implausibly short ({len(markdown)} < {target.min_length} characters)")
     return Verdict(FETCHED, f"{status_text(status)}, PDF, {len(markdown)} characters", markdown,
                    PDF_EXTRACTOR_VERSION)
-
-
-def _mb(maxsize: int) -> str:
-    return f" ({maxsize // (1024 * 1024)} MB)" if maxsize else ""
-
-
-def _decompressed_too_large(exc: IgnoreRequest) -> bool:
-    """Scrapy's HttpCompressionMiddleware ignores a response whose body unpacks past
-    DOWNLOAD_MAXSIZE (a gzip bomb); it says so only in its message and the exception's cause."""
-    return (type(exc.__cause__).__name__ == "_DecompressionMaxSizeExceeded"
-            or "during decompression" in str(exc))
-
-
-def classify_failure(exc: BaseException, urls: Sequence[str], rules: BlockRules, maxsize: int = 0) -> Verdict:
-    """Decide the outcome of a request that produced no usable response."""
-    if isinstance(exc, RobotsDisallowed):
-        return Verdict(ROBOTS_DISALLOWED, str(exc))
-    if isinstance(exc, PrivateTargetRefused):
-        return Verdict(STRUCTURAL, str(exc))
-    if isinstance(exc, (RobotsUnavailable, BrowserError)):
-        return Verdict(TRANSIENT, str(exc))
-    if isinstance(exc, IgnoreRequest) and _decompressed_too_large(exc):
-        return Verdict(STRUCTURAL, f"page too large: over the download size cap{_mb(maxsize)} once "
-                                   "decompressed (Content-Encoding)")
-    if isinstance(exc, IgnoreRequest):
-        wall = login_redirect(urls, rules)
-        if wall:
-            return Verdict(BLOCKED, f"redirected to a login or auth wall: {wall}")
-        if "redirect" in str(exc).lower():
-            return Verdict(TRANSIENT, f"redirect loop: {exc} after {len(urls) - 1} redirects")
-        return Verdict(TRANSIENT, f"request ignored: {exc}")
-    if isinstance(exc, DownloadCancelledError) and (not str(exc) or "max size" in str(exc)):
-        # Scrapy cancels a download only for DOWNLOAD_MAXSIZE (announced or streamed).
-        return Verdict(STRUCTURAL, f"page too large: over the download size cap{_mb(maxsize)}")
-    if isinstance(exc, (DownloadTimeoutError, txerror.TimeoutError, TimeoutError)):
-        return Verdict(TRANSIENT, f"timeout: {exc}")
-    if isinstance(exc, (CannotResolveHostError, txerror.DNSLookupError)):
-        return Verdict(TRANSIENT, f"DNS lookup failed: {exc}")
-    if isinstance(exc, (DownloadConnectionRefusedError, txerror.ConnectionRefusedError)):
-        return Verdict(TRANSIENT, f"connection refused: {exc}")
-    if isinstance(exc, ResponseDataLossError):
-        return Verdict(TRANSIENT, "connection closed before the whole body arrived (data loss)")
-    if isinstance(exc, _CONNECTION_ERRORS):
-        message = _FAILURE_REPR.sub(lambda m: m.group(1).rsplit(".", 1)[-1], str(exc))
-        return Verdict(TRANSIENT, f"connection lost or reset: {message or type(exc).__name__}")
-    return Verdict(TRANSIENT, f"{type(exc).__name__}: {exc}")

@@ -2,7 +2,8 @@
 
 A declaration lists filters by name (``filters = ["remove-relative-timestamps"]``).
 A filter may act on the selected DOM (before conversion) and/or on the Markdown
-(after conversion). Register new ones with :func:`register`.
+(after conversion). Its DOM actions are data (selectors and texts), applied by the extractor
+in this order: ``remove``, ``unwrap``, ``remove_text``. Register new ones with :func:`register`.
 """
 
 from __future__ import annotations
@@ -11,21 +12,26 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from bs4 import Tag
-
 from extract.errors import UnknownFilter
 
-DomFilter = Callable[[Tag], None]
 TextFilter = Callable[[str], str]
 
 
 @dataclass(frozen=True)
 class Filter:
-    """A named, documented filter."""
+    """A named, documented filter.
+
+    ``remove``: CSS selectors of elements dropped from the selected content; ``unwrap``: CSS
+    selectors of elements replaced by their content; ``remove_text``: an element whose whole
+    text (its strings stripped and joined by spaces) is one of these, in any case, is dropped;
+    ``text``: a function of the Markdown.
+    """
 
     name: str
     help: str
-    dom: DomFilter | None = None
+    remove: tuple[str, ...] = ()
+    unwrap: tuple[str, ...] = ()
+    remove_text: tuple[str, ...] = ()
     text: TextFilter | None = None
 
 
@@ -61,42 +67,32 @@ _RELATIVE_LINE = re.compile(
 )
 
 
-def _drop_relative_time_elements(root: Tag) -> None:
-    for selector in RELATIVE_TIME_SELECTORS:
-        for el in root.select(selector):
-            el.decompose()
-
-
 register(
     Filter(
         "remove-relative-timestamps",
         "Drop 'Last updated: 3 months ago' elements and lines (help-centre answers).",
-        dom=_drop_relative_time_elements,
+        remove=RELATIVE_TIME_SELECTORS,
         text=lambda md: _RELATIVE_LINE.sub("", md),
     )
 )
 
 # --- remove-links ---------------------------------------------------------------------
 
-
-def _unwrap_links(root: Tag) -> None:
-    for a in root.find_all("a"):
-        a.unwrap()
-
-
-register(Filter("remove-links", "Keep link text, drop every link target.", dom=_unwrap_links))
+register(Filter("remove-links", "Keep link text, drop every link target.", unwrap=("a",)))
 
 # --- normalize-quotes -----------------------------------------------------------------
 
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
-                         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"',
-                         "\u2032": "'", "\u2033": '"'})
+_QUOTES = {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
+           "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"',
+           "\u2032": "'", "\u2033": '"'}
+#: One pass of a compiled character class: str.translate would look up every character.
+_QUOTE = re.compile(f"[{''.join(_QUOTES)}]")
 
 register(
     Filter(
         "normalize-quotes",
         "Typographic quotes and apostrophes become ASCII (curly-quote flapping).",
-        text=lambda md: md.translate(_QUOTES),
+        text=lambda md: _QUOTE.sub(lambda m: _QUOTES[m.group()], md),
     )
 )
 
@@ -105,19 +101,10 @@ register(
 CMS_PLACEHOLDERS = ("ENTER A SUMMARY", "ENTER SUMMARY", "Lorem ipsum")
 
 
-def _drop_placeholders(root: Tag) -> None:
-    for el in root.find_all(True):
-        if el.decomposed:
-            continue
-        text = el.get_text(" ", strip=True)
-        if text and any(text.upper() == p.upper() for p in CMS_PLACEHOLDERS):
-            el.decompose()
-
-
 register(
     Filter(
         "remove-cms-placeholders",
         "Drop elements that only hold a CMS placeholder such as 'ENTER A SUMMARY'.",
-        dom=_drop_placeholders,
+        remove_text=CMS_PLACEHOLDERS,
     )
 )

@@ -1,4 +1,6 @@
-"""HTML -> normalised Markdown: BeautifulSoup (lxml) selects, markdownify converts."""
+"""HTML -> normalised Markdown: lxml parses, selects and cleans (:mod:`extract.tree`), markdownify
+converts; BeautifulSoup (with soupsieve's selectors) does all of it where the lxml front end
+cannot be sure to give the same text."""
 
 from __future__ import annotations
 
@@ -13,9 +15,11 @@ from soupsieve import SelectorSyntaxError
 
 from extract.decode import decode_html
 from extract.errors import EmptyContent, ExtractError, SelectorMatchedNothing, UnsupportedContentType
-from extract.filters import get_filters
+from extract import tree
+from extract.filters import Filter, get_filters
 from extract.links import clean_href
 from extract.text import clean_chars, is_blank, tidy_markdown
+from extract.tree import KEEP_EMPTY, SOURCE_WHITESPACE, VERBATIM
 
 logger = logging.getLogger(__name__)
 
@@ -41,16 +45,11 @@ ALWAYS_REMOVE = ("script", "style", "noscript", "template", "svg", "iframe", "ob
                  "link", "meta", "img", "picture", "video", "audio", "input", "select",
                  "textarea", "canvas")
 
-#: Elements kept even when they hold no text.
-KEEP_EMPTY = frozenset({"br", "hr", "td", "th"})
-
-_SOURCE_WHITESPACE = re.compile(r"[ \t\r\n\f]+")
 _TRAILING_BREAK = re.compile(r"\\[ \t]*(?=\n[ \t]*\n|\s*\Z)")
 
 _CELL_BREAK = "\ue000"  # private use: a paragraph boundary inside a table cell, until the cell is built
 _CELL_BREAKS = re.compile(f"\\s*{_CELL_BREAK}[\\s{_CELL_BREAK}]*")
 _CELLS = frozenset({"td", "th"})
-_VERBATIM = ("pre", "code")
 
 
 class _Converter(MarkdownConverter):
@@ -117,7 +116,7 @@ def _check_type(content_type: str | None, text: str) -> None:
     raise UnsupportedContentType(f"content type {mime!r} is not HTML")
 
 
-def _select(soup: BeautifulSoup, selectors: Sequence[str], what: str) -> list[Tag]:
+def _select(soup: Tag, selectors: Sequence[str], what: str) -> list[Tag]:
     found: list[Tag] = []
     for selector in selectors:
         try:
@@ -145,9 +144,9 @@ def _verbatim_strings(root: Tag) -> set[int] | None:
 
     One pass over the pre/code elements instead of a walk up the tree from every text node
     (that walk was a quarter of the extraction time on a large page)."""
-    if root.name in _VERBATIM or root.find_parent(_VERBATIM) is not None:
+    if root.name in VERBATIM or root.find_parent(VERBATIM) is not None:
         return None
-    return {id(s) for el in root.find_all(_VERBATIM) for s in el.find_all(string=True)}
+    return {id(s) for el in root.find_all(VERBATIM) for s in el.find_all(string=True)}
 
 
 def _normalise_tree(root: Tag, base_url: str | None) -> None:
@@ -156,7 +155,7 @@ def _normalise_tree(root: Tag, base_url: str | None) -> None:
     for node in root.find_all(string=True):
         cleaned = clean_chars(str(node))
         if verbatim is not None and id(node) not in verbatim:
-            cleaned = _SOURCE_WHITESPACE.sub(" ", cleaned)  # source line-wrapping is markup
+            cleaned = SOURCE_WHITESPACE.sub(" ", cleaned)  # source line-wrapping is markup
         if cleaned != node:
             node.replace_with(cleaned)
     for el in root.find_all(True):
@@ -195,27 +194,11 @@ def extract_html(
     named = get_filters(filters)
     text = decode_html(html, content_type)
     _check_type(content_type, text)
-    soup = BeautifulSoup(text, "lxml")
-    for el in soup.find_all(ALWAYS_REMOVE):
-        el.decompose()
-    for el in _select(soup, remove, "remove"):
-        if not el.decomposed:
-            el.decompose()
-    if select:
-        roots = _outermost(_select(soup, select, "select"))
-        if not roots:
-            raise SelectorMatchedNothing(tuple(select))
-    else:
-        roots = [soup.body or soup]
-    for flt in named:
-        if flt.dom is not None:
-            for root in roots:
-                flt.dom(root)
-    parts = []
-    for root in roots:
-        _normalise_tree(root, base_url)
-        if not root.decomposed:
-            parts.append(_CONVERTER.convert_soup(root))
+    try:
+        parts = _convert_lxml(text, select, remove, named, base_url)
+    except tree.Unsupported as why:
+        logger.debug("extracting with BeautifulSoup: %s", why)
+        parts = _convert_soup(text, select, remove, named, base_url)
     markdown = "\n\n".join(parts)
     for flt in named:
         if flt.text is not None:
@@ -224,3 +207,65 @@ def extract_html(
     if not markdown.strip():
         raise EmptyContent("selected content is empty")
     return markdown
+
+
+def _convert_lxml(text: str, select: Sequence[str], remove: Sequence[str], named: Sequence[Filter],
+                  base_url: str | None) -> list[str]:
+    """The Markdown of each selected element, by the lxml front end; raises
+    :class:`tree.Unsupported` before converting anything where it could differ."""
+    page = tree.Page(tree.parse(text))
+    page.drop_tags(ALWAYS_REMOVE)
+    page.dropped.update(page.select(remove))
+    if select:
+        roots = tree.outermost(page.select(select))
+        if not roots:
+            raise SelectorMatchedNothing(tuple(select))
+    else:
+        roots = [page.body()]
+    for flt in named:
+        for root in roots:
+            page.apply(flt, root)
+    soups = [page.soup(root, base_url) for root in roots]
+    return [_CONVERTER.convert_soup(soup) for soup in soups]
+
+
+def _convert_soup(text: str, select: Sequence[str], remove: Sequence[str], named: Sequence[Filter],
+                  base_url: str | None) -> list[str]:
+    """The Markdown of each selected element, by BeautifulSoup and soupsieve."""
+    soup = BeautifulSoup(text, "lxml")
+    for el in soup.find_all(ALWAYS_REMOVE):
+        el.decompose()
+    _decompose(_select(soup, remove, "remove"))
+    if select:
+        roots = _outermost(_select(soup, select, "select"))
+        if not roots:
+            raise SelectorMatchedNothing(tuple(select))
+    else:
+        roots = [soup.body or soup]
+    for flt in named:
+        for root in roots:
+            _apply(flt, root)
+    parts = []
+    for root in roots:
+        _normalise_tree(root, base_url)
+        if not root.decomposed:
+            parts.append(_CONVERTER.convert_soup(root))
+    return parts
+
+
+def _decompose(elements: Sequence[Tag]) -> None:
+    for el in elements:
+        if not el.decomposed:
+            el.decompose()
+
+
+def _apply(flt: Filter, root: Tag) -> None:
+    """``flt``'s DOM actions on the selected element ``root``."""
+    _decompose(_select(root, flt.remove, "filter"))
+    for el in _select(root, flt.unwrap, "filter"):
+        el.unwrap()
+    if flt.remove_text:
+        texts = {t.upper() for t in flt.remove_text}
+        for el in root.find_all(True):
+            if not el.decomposed and el.get_text(" ", strip=True).upper() in texts:
+                el.decompose()

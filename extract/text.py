@@ -12,6 +12,7 @@ INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u180e"
 SPACES = "\u00a0\u202f\u2007\u2009\u200a\u2002\u2003\u2004\u2005\u2006\u2008\u205f\u3000"
 
 _TRANSLATE = {ord(c): None for c in INVISIBLE} | {ord(c): " " for c in SPACES}
+_TRANSLATED = re.compile(f"[{INVISIBLE}{SPACES}]")
 _INNER_SPACES = re.compile(r"(?<=\S)[ \t]{2,}")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
@@ -19,7 +20,9 @@ _TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
 
 def clean_chars(text: str) -> str:
     """NFC-normalise, drop invisible characters and unify space variants."""
-    return unicodedata.normalize("NFC", text).translate(_TRANSLATE)
+    text = unicodedata.normalize("NFC", text)
+    # str.translate with a mapping costs a dict look-up per character; most strings need none.
+    return text.translate(_TRANSLATE) if _TRANSLATED.search(text) else text
 
 
 def is_blank(text: str) -> bool:

@@ -66,3 +66,38 @@ def test_a_document_is_checked_once_per_round_whoever_records_it(db_url: str) ->
     second(fetched(A, T0 + timedelta(hours=1), text))
     second.flush()
     assert _count(store, Check) == 2
+
+
+def test_documents_another_process_adds_at_the_same_moment_are_read_not_fatal(db_url: str) -> None:
+    """Two workers starting on a fresh database both add the declared documents: the second
+    insert waits for the first transaction, then violates the unique slug. The recorder reads the
+    other's rows instead of failing."""
+    import threading
+    import time
+
+    import pytest
+
+    from store.record import sync_documents
+
+    if db_url.startswith("sqlite"):
+        pytest.skip("needs a server where a second insert of a key waits for the first to commit")
+    store, other = Store(db_url), Store(db_url)
+    made: list[Recorder] = []
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            made.append(Recorder(store, [A, B]))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    worker = threading.Thread(target=start)
+    with other.session() as s:
+        sync_documents(s, [A, B])  # added, not committed yet
+        worker.start()
+        time.sleep(1.0)
+        assert worker.is_alive()  # its insert waits on ours
+    worker.join(60)
+    assert not errors and made
+    with store.session() as s:
+        assert made[0]._doc_ids == {d.slug: d.id for d in sync_documents(s, [A, B]).values()}

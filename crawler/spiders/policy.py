@@ -19,7 +19,8 @@ from crawler.browser import BLOCKED_META, BROWSER_META, after_browser, retry_in_
 from crawler.egress import fetchable
 from crawler.items import FETCHED, NOT_MODIFIED, STRUCTURAL, TRANSIENT, FetchResult
 from crawler.middlewares import RATE_LIMIT_META
-from crawler.outcomes import BlockRules, Verdict, classify_failure, verdict_for_response
+from crawler.failures import classify_failure
+from crawler.outcomes import BlockRules, Verdict, verdict_for_response
 from crawler.targets import Target
 from workers import pool
 

@@ -11,7 +11,8 @@ from twisted.internet.error import DNSLookupError
 from crawler import settings as crawler_settings
 from crawler.errors import RobotsDisallowed
 from crawler.middlewares import retry_after_seconds
-from crawler.outcomes import BlockRules, classify_failure, classify_response, looks_truncated
+from crawler.failures import classify_failure
+from crawler.outcomes import BlockRules, classify_response, looks_truncated
 from crawler.run import make_settings
 from crawler.targets import Target
 from tests.httpserver import read_page
