@@ -47,10 +47,12 @@ _PG_MIGRATE_LOCK = 0x50570003
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
+    # the wait first: switching a fresh file to WAL takes a lock that another process opening or
+    # migrating it may hold for longer than sqlite3's default 5 s on a busy machine
+    cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never corrupt
-    cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
 
 
