@@ -40,8 +40,12 @@ def test_unchanged_check_adds_one_row_and_no_body(db_url: str) -> None:
                   started_at=T0 + timedelta(hours=6))
     assert _record(store, again) == "unchanged"
     assert _counts(store) == (2, 1, 1, len(page))
-    assert _record(store, Fetch("not_modified", started_at=T0 + timedelta(hours=12))) == "unchanged"
+    assert _record(store, Fetch("not_modified", status=304, detail="HTTP 304 Not Modified",
+                                started_at=T0 + timedelta(hours=12))) == "unchanged"
     assert _counts(store) == (3, 1, 1, len(page))
+    with store.session() as s:  # the 304 row keeps its status, not a sentence saying it
+        last = s.scalars(select(Check).order_by(Check.id.desc())).first()
+        assert last is not None and (last.http_status, last.detail) == (304, "")
 
 
 def test_not_modified_without_a_stored_version_is_structural(db_url: str) -> None:
