@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -146,7 +147,10 @@ class Check(Base):
     __tablename__ = "checks"
     __table_args__ = (
         Index("ix_checks_document_started", "document_id", "started_at"),
-        UniqueConstraint("document_id", "round_key", name="uq_checks_document_round"),
+        # one check of a document per shared-frontier round; other checks (round_key NULL) take
+        # no entry (migration 0005)
+        Index("uq_checks_document_round", "document_id", "round_key", unique=True,
+              sqlite_where=text("round_key IS NOT NULL"), postgresql_where=text("round_key IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

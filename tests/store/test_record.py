@@ -132,3 +132,30 @@ def test_summarised_unchanged_checks_add_no_row(db_url: str) -> None:
     assert record(Fetch("transient", started_at=T0 + timedelta(hours=24))) == "transient"
     assert record(Fetch("not_modified", started_at=T0 + timedelta(hours=30), etag='"a"')) == "unchanged"
     assert _counts(store)[0] == 4  # a failure breaks the run: a new row after it
+
+
+def test_one_check_per_round_and_no_round_key_entry_for_other_checks(db_url: str) -> None:
+    """A second check of a document in one shared-frontier round is refused; checks outside rounds
+    (round_key NULL) are any number and take no entry of the round index (it is partial)."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import IntegrityError
+
+    store = Store(db_url)
+    for hours in range(3):  # outside rounds: no limit
+        with store.session() as s:
+            doc = sync_documents(s, [Target()])["linkedin/privacy-policy"]
+            record_check(s, doc, Fetch("transient", started_at=T0 + timedelta(hours=hours)))
+    with store.session() as s:
+        doc = sync_documents(s, [Target()])["linkedin/privacy-policy"]
+        record_check(s, doc, Fetch("transient", started_at=T0 + timedelta(hours=5)), round_key="r1")
+    with pytest.raises(IntegrityError), store.session() as s:
+        doc = sync_documents(s, [Target()])["linkedin/privacy-policy"]
+        record_check(s, doc, Fetch("transient", started_at=T0 + timedelta(hours=6)), round_key="r1")
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Check)) == 4
+    with store.engine.connect() as conn:
+        (index,) = [i for i in inspect(conn).get_indexes("checks") if i["name"] == "uq_checks_document_round"]
+        where = index.get("dialect_options", {})
+        assert index["unique"] and "round_key IS NOT NULL" in str(
+            where.get("sqlite_where", where.get("postgresql_where", ""))), index
+    store.dispose()
