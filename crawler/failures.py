@@ -61,7 +61,8 @@ def classify_failure(exc: BaseException, urls: Sequence[str], rules: BlockRules,
     if isinstance(exc, (DownloadTimeoutError, txerror.TimeoutError, TimeoutError)):
         return Verdict(TRANSIENT, f"timeout: {exc}")
     if isinstance(exc, (CannotResolveHostError, txerror.DNSLookupError)):
-        return Verdict(TRANSIENT, f"DNS lookup failed: {exc}")
+        said = str(exc)  # Twisted's own message already starts "DNS lookup failed: address ..."
+        return Verdict(TRANSIENT, said if said.startswith("DNS lookup failed") else f"DNS lookup failed: {said}")
     if isinstance(exc, (DownloadConnectionRefusedError, txerror.ConnectionRefusedError)):
         return Verdict(TRANSIENT, f"connection refused: {exc}")
     if isinstance(exc, ResponseDataLossError):

@@ -136,3 +136,11 @@ def test_request_for_target() -> None:
     assert request.meta["proxy"] == "http://127.0.0.1:3128"
     assert request.meta["dont_obey_robotstxt"] is True
     assert request.dont_filter  # the EU and global variants share a URL
+
+
+def test_a_dns_failure_says_so_once() -> None:
+    """Twisted's message starts "DNS lookup failed: address ... not found"; the detail does not
+    repeat the words."""
+    exc = DNSLookupError("address 'www.linkedin.com' not found: [Errno -2] Name or service not known.")
+    detail = classify_failure(exc, ["https://www.linkedin.com/legal/privacy-policy"], RULES, 1024).detail
+    assert detail.count("DNS lookup failed") == 1 and "www.linkedin.com" in detail, detail
