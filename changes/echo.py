@@ -36,7 +36,9 @@ COPY_MAX_STRETCH = 1.5   # ... within a stretch at most this many times its leng
 CANDIDATE_KEYS = 8       # candidates come from the postings of a sentence's rarest words
 MAX_POSTING = 40         # words in more sentences than this are too common to find candidates by
 
-_SPLIT = re.compile(r"(?<=[.!?;:])[\s\"'”’)*_]+(?=\S)|\n+|\s[*•·|]\s|<br\s*/?>", re.I)
+# Every alternative starts with a character class (no look-behind), so the regex engine skips
+# ordinary letters fast; after a sentence end the split starts past the mark (group 1).
+_SPLIT = re.compile(r"[.!?;:]([\s\"'”’)*_]+)(?=\S)|\n+|\s[*•·|]\s|<br\s*/?>", re.I)
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
@@ -45,8 +47,9 @@ def sentence_ranges(text: str) -> list[tuple[int, int]]:
     out = []
     start = 0
     for m in _SPLIT.finditer(text):
-        if m.start() > start:
-            out.append((start, m.start()))
+        cut = m.start(1) if m.start(1) >= 0 else m.start()
+        if cut > start:
+            out.append((start, cut))
         start = m.end()
     if start < len(text):
         out.append((start, len(text)))
