@@ -18,13 +18,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from bench.corpus import CorpusServer
 from bench.crawl_throughput import declarations
 from store import Store
 from store.models import Alert, Change, Check, Version
-from tests.conftest import PG_URL, ROOT, _pg_schema_url
+from tests.conftest import ROOT, pg_schema
 
 REDIS_URL = os.environ.get("POLICYWATCH_TEST_REDIS", "redis://127.0.0.1:6379/0")
 N = 12
@@ -39,17 +39,8 @@ def _require(what: str, exc: Exception) -> None:
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    schema = "t_" + uuid.uuid4().hex[:12]
-    try:
-        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # noqa: BLE001
-        _require(f"PostgreSQL at {PG_URL}", exc)
-    yield _pg_schema_url(schema)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with pg_schema() as url:
+        yield url
 
 
 @pytest.fixture
