@@ -1,6 +1,6 @@
 """Evaluation of changes.compare: precision, recall and F1 per label and for `material`, per set.
 
-Usage: python bench/classify_eval.py [--verbose] [--shared DIR] [--texts DIR ...] [--ota DIR]
+Usage: python bench/classify_eval.py [--verbose] [--blind] [--shared DIR] [--texts DIR ...] [--ota DIR]
 
 Sets, each reported on its own (README "Measured" says which ones the rules were tuned on):
 - fixtures/devset/pairs.jsonl: real LinkedIn version pairs, gold reviewed against LABELS.md (fitted);
@@ -49,8 +49,10 @@ def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def score(rows: list[dict], predict, title: str, verbose: bool) -> dict[str, tuple[float, float, float]]:
-    """Print P/R/F1 for material and each label; return them."""
+def score(rows: list[dict], predict, title: str, verbose: bool,
+          pair_lines: bool = True) -> dict[str, tuple[float, float, float]]:
+    """Print P/R/F1 for material and each label, and (with `pair_lines`) the noise pairs called
+    material; return the figures."""
     results = [(row, predict(row)) for row in rows]
     out = {}
     print(f"\n== {title}: {len(rows)} pairs")
@@ -76,7 +78,7 @@ def score(rows: list[dict], predict, title: str, verbose: bool) -> dict[str, tup
                 print(f"    {kind} {rid}")
     noise_fp = [(row["id"], res) for row, res in results if not row["material"] and res.material]
     print(f"noise pairs wrongly called material: {len(noise_fp)}")
-    for rid, res in noise_fp:
+    for rid, res in noise_fp if pair_lines else ():
         first = next((h for h in res.changes if h.material), None)
         where = f"{first.kind}: {(first.old or first.new)[:90]!r}" if first else ""
         print(f"    {rid}  [{res.severity}] {where}")
@@ -111,7 +113,7 @@ def pair_texts(row: dict, texts: list[Path], ota: Path | None) -> tuple[str, str
 
 
 def labelled_set(title: str, rows: list[dict], texts: Callable[[dict], tuple[str, str] | None],
-                 verbose: bool) -> None:
+                 verbose: bool, pair_lines: bool = True) -> None:
     """Score a set of labelled version pairs whose texts are read by `texts` (rows without texts are
     counted and skipped)."""
     found = [(row, t) for row in rows if (t := texts(row)) is not None]
@@ -120,7 +122,7 @@ def labelled_set(title: str, rows: list[dict], texts: Callable[[dict], tuple[str
     if not found:
         return
     cache = {row["id"]: compare(*t) for row, t in found}
-    score([row for row, _ in found], lambda row: cache[row["id"]], title, verbose)
+    score([row for row, _ in found], lambda row: cache[row["id"]], title, verbose, pair_lines)
     noise = [row for row, _ in found if not row["material"]]
     wrong = sum(cache[row["id"]].material for row in noise)
     print(f"non-material pairs called material: {wrong} of {len(noise)} ({wrong / max(1, len(noise)):.1%})")
@@ -134,6 +136,9 @@ def main() -> None:
     ap.add_argument("--texts", type=Path, action="append", default=[],
                     help="a folder holding <dir>/old.md and <dir>/new.md of fixtures/labelled rows")
     ap.add_argument("--ota", type=Path, help="a folder of Open Terms Archive *-versions clones")
+    ap.add_argument("--blind", action="store_true",
+                    help="print only aggregate figures for the held-out split (no pair ids or text), "
+                         "for whoever is changing rules")
     args = ap.parse_args()
     dev_dir = ROOT / "fixtures/devset"
     pairs = load_jsonl(dev_dir / "pairs.jsonl")
@@ -168,13 +173,14 @@ def main() -> None:
     for split, what in (("tuning", "rules were tuned on it"), ("held_out", "never tuned on")):
         labelled_set(f"own hand-labelled set, {split} (fixtures/labelled; {what})",
                      [r for r in own if r["split"] == split],
-                     lambda row: pair_texts(row, args.texts, args.ota), args.verbose and split == "tuning")
+                     lambda row: pair_texts(row, args.texts, args.ota), args.verbose and split == "tuning",
+                     not (args.blind and split == "held_out"))
     # The held-out pairs by labeller: b's aggregate figures were read while rules changed; d's
     # (added 2026-12-01) had never been scored before they were first printed here.
     for labeller in sorted({r["labeller"] for r in own if r["split"] == "held_out"}):
         labelled_set(f"own hand-labelled set, held_out, labeller {labeller}",
                      [r for r in own if r["split"] == "held_out" and r["labeller"] == labeller],
-                     lambda row: pair_texts(row, args.texts, args.ota), False)
+                     lambda row: pair_texts(row, args.texts, args.ota), False, not args.blind)
 
     synth = load_jsonl(ROOT / "fixtures/classify/other_platforms.jsonl")
     score(synth, lambda row: compare(row["old"], row["new"]),
