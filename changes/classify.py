@@ -174,7 +174,8 @@ def _matches(ctx: str, rules: Rules) -> tuple[tuple[tuple[str, str, float, int, 
             if masked:
                 firsts = [s for s, _ in masked]
                 mine = [x for x in mine if not _inside(x[3], x[4], masked, firsts)]
-        if mine and label.sentence_mask is not None:
+        if mine and label.sentence_mask is not None and (not label.sentence_mask_pre or trap or satisfied(
+                label.sentence_mask_pre, found_low, digit)):
             masked = _sentence_spans(ctx, label.sentence_mask)
             if masked:
                 firsts = [s for s, _ in masked]
