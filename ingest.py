@@ -171,6 +171,7 @@ class Recorder:
         docs = [self._document(s, f.target_id) for f in fetches]
         recs = [record_check(s, doc, f, self.shrink_hold, self.rounds.get(f.target_id), self.summarise,
                              locked) for doc, f in zip(docs, fetches)]
+        s.flush()  # a batch's checks in one statement (record_check flushes each one otherwise)
         found = {i: stored_change(s, r.previous.id, r.version.id, changes.CLASSIFIER_VERSION)
                  for i, r in enumerate(recs) if r.version and r.previous and not r.version.technical}
         todo = [i for i, c in found.items() if c is None]

@@ -187,7 +187,8 @@ def record_check(session: Session, doc: Document, fetch: Fetch, shrink_hold: flo
         recorded = Recorded(check=kept)
     else:
         session.add(check)
-    session.flush()
+    if locked is None:  # a batch's checks are flushed together, by the caller
+        session.flush()
     return recorded
 
 
