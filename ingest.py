@@ -11,10 +11,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import alerts
+import alerts.health
 import changes
 import config
 from alerts import config as alerts_config
@@ -22,7 +24,8 @@ from crawler.errors import SinkStopped
 from store import Store, StoreWriteError
 from store.models import Change, Document, Version
 from store.query import stored_change
-from store.record import DocumentSpec, Fetch, record_check, save_change, sync_documents
+from store.record import (DocumentSpec, Fetch, lock_documents, record_check, save_change,
+                          sync_documents)
 from workers import pool
 
 log = logging.getLogger(__name__)
@@ -159,9 +162,16 @@ class Recorder:
     def _record(self, s: Session, fetches: list[Fetch]) -> list[CheckLine]:
         # In document order: concurrent workers lock document rows in the same order, no deadlock.
         fetches = sorted(fetches, key=lambda f: self._doc_ids[f.target_id])
+        ids = [self._doc_ids[f.target_id] for f in fetches]
+        locked = open_incidents = None
+        if len(fetches) > 1 and len(set(ids)) == len(ids):  # a batch: a few queries, not 4 per fetch
+            s.scalars(select(Document).where(Document.id.in_(ids))).all()  # s.get finds them loaded
+            locked = lock_documents(s, ids)
+            open_incidents = alerts.health.with_open_incidents(s, ids)
         docs = [self._document(s, f.target_id) for f in fetches]
-        recs = [record_check(s, doc, f, self.shrink_hold, self.rounds.get(f.target_id), self.summarise)
-                for doc, f in zip(docs, fetches)]
+        recs = [record_check(s, doc, f, self.shrink_hold, self.rounds.get(f.target_id), self.summarise,
+                             locked) for doc, f in zip(docs, fetches)]
+        s.flush()  # a batch's checks in one statement (record_check flushes each one otherwise)
         found = {i: stored_change(s, r.previous.id, r.version.id, changes.CLASSIFIER_VERSION)
                  for i, r in enumerate(recs) if r.version and r.previous and not r.version.technical}
         todo = [i for i, c in found.items() if c is None]
@@ -176,7 +186,7 @@ class Recorder:
             if change is not None:
                 line.severity, line.labels = change.severity, tuple(change.labels)
                 alerts.on_change(s, doc, change)
-            alerts.on_check(s, doc, rec.check)
+            alerts.on_check(s, doc, rec.check, open_incidents)
             lines.append(line)
         return lines
 

@@ -23,6 +23,12 @@ def open_incident(session: Session, document_id: int) -> Incident | None:
         .order_by(Incident.id.desc()).limit(1)).first()
 
 
+def with_open_incidents(session: Session, document_ids: list[int]) -> set[int]:
+    """Those of the documents that have an open incident, in one query (a batch of checks)."""
+    return set(session.scalars(select(Incident.document_id).where(
+        Incident.document_id.in_(document_ids), Incident.closed_at.is_(None))))
+
+
 def describe(check: Check, first: Check) -> str:
     """The cause as users read it, e.g. ``blocked: HTTP 999 since 2024-09-19 06:00 UTC``."""
     what = check.outcome + (f": HTTP {check.http_status}" if check.http_status else "")

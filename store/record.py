@@ -91,6 +91,33 @@ def latest_version(session: Session, document_id: int) -> Version | None:
     ).first()
 
 
+class Locked:
+    """The documents of a batch, locked together, with each one's newest version read in one
+    query (:func:`lock_documents`); :func:`record_check` then neither locks nor looks up."""
+
+    def __init__(self, latest: dict[int, Version]) -> None:
+        self.latest = latest
+
+    def previous(self, document_id: int) -> Version | None:
+        return self.latest.get(document_id)
+
+
+def lock_documents(session: Session, document_ids: list[int]) -> Locked:
+    """Lock the documents' rows (``SELECT ... FOR UPDATE``, in id order, as one
+    :func:`record_check` per document in id order would) and read their newest versions as
+    :func:`latest_version` does: one index probe per document, in one statement. For a batch
+    of distinct documents (a document recorded twice would need the version its first check
+    made)."""
+    ids = sorted(document_ids)
+    session.execute(select(Document.id).where(Document.id.in_(ids)).order_by(Document.id).with_for_update())
+    newest = (select(Version.id).where(Version.document_id == Document.id)
+              .order_by(Version.fetched_at.desc(), Version.id.desc()).limit(1).scalar_subquery())
+    rows = session.scalars(
+        select(Version).where(Version.id.in_(select(newest).where(Document.id.in_(ids))))
+        .options(defer(Version.text, raiseload=False)))
+    return Locked({v.document_id: v for v in rows})
+
+
 def validators(session: Session) -> dict[str, tuple[str | None, str | None]]:
     """ETag and Last-Modified of each document's last successful check, for conditional requests.
 
@@ -117,11 +144,11 @@ def _validators_kept(fetch: Fetch) -> dict[str, str | None]:
     return {"etag": fetch.etag, "last_modified": fetch.last_modified}
 
 
-def make_snapshot(doc: Document, fetch: Fetch, body: bytes) -> Snapshot:
+def make_snapshot(doc: Document, fetch: Fetch, body: bytes, body_sha256: str | None = None) -> Snapshot:
     return Snapshot(
         document_id=doc.id, fetched_at=fetch.started_at, url=fetch.final_url or fetch.url,
         status=fetch.status, headers=dict(fetch.headers), body=zlib.compress(body, 6),
-        body_size=len(body), body_sha256=sha256(body),
+        body_size=len(body), body_sha256=body_sha256 or sha256(body),
     )
 
 
@@ -130,7 +157,8 @@ def snapshot_body(snapshot: Snapshot) -> bytes:
 
 
 def record_check(session: Session, doc: Document, fetch: Fetch, shrink_hold: float = 0.0,
-                 round_key: str | None = None, summarise: bool = False) -> Recorded:
+                 round_key: str | None = None, summarise: bool = False,
+                 locked: Locked | None = None) -> Recorded:
     """Record one fetch of ``doc``. Only a fetched text unlike the last version makes a version.
 
     A text that lost more than ``shrink_hold`` (a fraction; 0: never) of the last version's
@@ -144,8 +172,11 @@ def record_check(session: Session, doc: Document, fetch: Fetch, shrink_hold: flo
 
     With ``summarise``, an unchanged check that follows an unchanged check of the same version
     adds no row: the last row counts it (``repeats``, see :func:`_summarised`).
+
+    ``locked``: the row is already locked and the newest version read (:func:`lock_documents`).
     """
-    session.execute(select(Document.id).where(Document.id == doc.id).with_for_update())
+    if locked is None:
+        session.execute(select(Document.id).where(Document.id == doc.id).with_for_update())
     check = Check(round_key=round_key,
         document_id=doc.id, started_at=fetch.started_at, duration_ms=fetch.duration_ms,
         http_status=fetch.status, detail=fetch.detail or "", **_validators_kept(fetch),
@@ -154,7 +185,7 @@ def record_check(session: Session, doc: Document, fetch: Fetch, shrink_hold: flo
     )
     recorded = Recorded(check=check)
     if fetch.outcome == "not_modified":
-        previous = latest_version(session, doc.id)
+        previous = latest_version(session, doc.id) if locked is None else locked.previous(doc.id)
         if previous is None:  # nothing to be unchanged from: the server's 304 cannot be right
             check.outcome = "structural"
             check.detail = f"{fetch.detail or 'HTTP 304 Not Modified'}, but no version is stored yet"
@@ -164,7 +195,7 @@ def record_check(session: Session, doc: Document, fetch: Fetch, shrink_hold: flo
         if not fetch.text or fetch.body is None:
             check.outcome, check.detail = "structural", fetch.detail or "empty text"
         else:
-            recorded = _record_text(session, doc, fetch, check, shrink_hold)
+            recorded = _record_text(session, doc, fetch, check, shrink_hold, locked)
     elif fetch.outcome not in FAILURES:
         check.outcome, check.detail = "structural", f"unknown outcome {fetch.outcome!r}"
     kept = _summarised(session, check) if summarise and round_key is None and check.outcome == "unchanged" else None
@@ -172,7 +203,8 @@ def record_check(session: Session, doc: Document, fetch: Fetch, shrink_hold: flo
         recorded = Recorded(check=kept)
     else:
         session.add(check)
-    session.flush()
+    if locked is None:  # a batch's checks are flushed together, by the caller
+        session.flush()
     return recorded
 
 
@@ -194,9 +226,9 @@ def _summarised(session: Session, check: Check) -> Check | None:
 
 
 def _record_text(session: Session, doc: Document, fetch: Fetch, check: Check,
-                 shrink_hold: float) -> Recorded:
+                 shrink_hold: float, locked: Locked | None = None) -> Recorded:
     assert fetch.text is not None and fetch.body is not None
-    previous = latest_version(session, doc.id)
+    previous = latest_version(session, doc.id) if locked is None else locked.previous(doc.id)
     digest = check.text_sha256 = sha256(fetch.text)
     if previous is not None and previous.text_sha256 == digest:
         check.outcome = "unchanged"
@@ -204,7 +236,7 @@ def _record_text(session: Session, doc: Document, fetch: Fetch, check: Check,
         return Recorded(check=check)
     if previous is not None and _held(session, check, previous, fetch.text, shrink_hold):
         return Recorded(check=check)
-    snap = make_snapshot(doc, fetch, fetch.body)
+    snap = make_snapshot(doc, fetch, fetch.body, check.body_sha256)
     session.add(snap)
     session.flush()
     version = Version(

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from ingest import Recorder
 from store import Store
-from store.models import Change, Check, Version
+from store.models import Alert, Change, Check, Incident, Version
 from tests.builders import Fetch, Target, corpus_versions, fetched
 
 T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
@@ -101,3 +101,63 @@ def test_documents_another_process_adds_at_the_same_moment_are_read_not_fatal(db
     assert not errors and made
     with store.session() as s:
         assert made[0]._doc_ids == {d.slug: d.id for d in sync_documents(s, [A, B]).values()}
+
+
+def _recorded(store: Store) -> list[tuple[object, ...]]:
+    """What the store holds, without ids and times of recording."""
+    with store.session() as s:
+        checks = [(c.document_id, c.outcome, c.detail, c.http_status, c.body_sha256, c.text_sha256,
+                   c.version_id) for c in s.scalars(select(Check).order_by(Check.id))]
+        versions = [(v.document_id, v.previous_id, v.text_sha256, v.snapshot_id)
+                    for v in s.scalars(select(Version).order_by(Version.id))]
+        incidents = [(i.document_id, i.outcome, i.failures, i.closed_at is None)
+                     for i in s.scalars(select(Incident).order_by(Incident.id))]
+        alerts = [(a.kind, a.document_id) for a in s.scalars(select(Alert).order_by(Alert.id))]
+    return checks + versions + incidents + alerts
+
+
+def _blocked(target: Target, when: datetime) -> Fetch:
+    return Fetch("blocked", status=999, detail="HTTP 999", target_id=target.id, url=target.url,
+                 started_at=when)
+
+
+def test_a_batch_records_what_one_fetch_at_a_time_records(db_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A batch locks its documents and reads their newest versions in one query each: the rows
+    are those of recording its fetches one by one (a 304, the same text, a new text, a text held
+    for shrinking, a first version; versions fetched at the same moment, told apart by id; an
+    open incident closed, one opened, one kept open)."""
+    targets = [Target(id=f"doc/{i}", name=f"Doc {i}", url=f"https://example.org/{i}") for i in range(8)]
+    long, other = "We use your data for ads. " * 80, "We use your data for research. " * 80
+    history = [(T0, long), (T0, other)]  # same fetched_at: the newer id is the newest version
+    batch = [
+        Fetch("not_modified", status=304, target_id=targets[0].id, url=targets[0].url,
+              started_at=T0 + timedelta(hours=1)),
+        fetched(targets[1], T0 + timedelta(hours=1), other),
+        fetched(targets[2], T0 + timedelta(hours=1), long),
+        fetched(targets[3], T0 + timedelta(hours=1), "We use your data. " * 30),  # held: shrank
+        fetched(targets[4], T0 + timedelta(hours=1), long),  # no history: a first version
+        fetched(targets[5], T0 + timedelta(hours=1), long),  # closes its incident
+        _blocked(targets[6], T0 + timedelta(hours=1)),  # its third failure: opens one
+        _blocked(targets[7], T0 + timedelta(hours=1)),  # its incident stays open
+    ]
+    results = []
+    for i, url in enumerate([db_url, f"sqlite:///{tmp_path / 'one-by-one.db'}"]):
+        store = Store(url)
+        single = Recorder(store, targets, shrink_hold=0.5)
+        for target in targets[:4]:
+            for when, text in history:
+                single(fetched(target, when, text))
+        for target in targets[5:]:
+            single(fetched(target, T0, long))
+            for k in range(2 if target is targets[6] else 3):
+                single(_blocked(target, T0 + timedelta(minutes=k + 1)))
+        recorder = Recorder(store, targets, shrink_hold=0.5, batched=i == 0)
+        for fetch in (reversed(batch) if i == 0 else batch):  # a batch is recorded in document order
+            recorder(fetch)
+        recorder.flush()
+        assert [ln.outcome for ln in sorted(recorder.lines, key=lambda ln: ln.slug)] == [
+            "unchanged", "unchanged", "new_version", "structural", "new_version", "unchanged",
+            "blocked", "blocked"]
+        results.append(_recorded(store))
+        store.dispose()
+    assert results[0] == results[1]

@@ -144,3 +144,41 @@ def test_a_dns_failure_says_so_once() -> None:
     exc = DNSLookupError("address 'www.linkedin.com' not found: [Errno -2] Name or service not known.")
     detail = classify_failure(exc, ["https://www.linkedin.com/legal/privacy-policy"], RULES, 1024).detail
     assert detail.count("DNS lookup failed") == 1 and "www.linkedin.com" in detail, detail
+
+
+# --- wall markers: a substring gate before each case-insensitive regex scan of the page -------
+
+def test_each_wall_marker_gets_the_longest_literal_run_without_i_k_or_s() -> None:
+    import re
+
+    from crawler.outcomes import gate
+
+    assert gate(re.compile(r"class=\"[^\"]*\bg-recaptcha\b", re.I)) == "g-recaptcha"
+    assert gate(re.compile(r"/checkpoint/challenge", re.I)) == "nt/challenge"  # k and i end runs
+    assert gate(re.compile(r"/AuthWall\?", re.I)) == "/authwall?"
+    assert gate(re.compile(r"(captcha|recaptcha)", re.I)) is None  # no top-level literal
+    assert gate(re.compile(r"sis", re.I)) is None
+    assert RULES.html_gates == tuple(gate(p) for p in RULES.html_patterns)
+
+
+def test_the_gates_find_every_wall_marker_the_regexes_find() -> None:
+    """Random pages made of pieces of the markers in every case, with the characters Python's
+    case-insensitive matching also takes for i, k and s (ı İ K ſ): the verdict is that of the
+    regexes alone, gates or not."""
+    import random
+
+    from crawler.outcomes import _strong_wall
+
+    ungated = BlockRules(RULES.statuses, RULES.url_patterns, RULES.title_patterns, RULES.html_patterns,
+                         RULES.text_markers, RULES.require_html_end, (None,) * len(RULES.html_patterns))
+    rnd = random.Random(13)
+    pieces = ['class="', 'x ', "g-re", "h-", "captcha", "CAPTCHA", "Captcha", 'id="', "/authwall?",
+              "/AUTHWALL?", "/checkpoint/challenge", "/CHECKPOINT/CHALLENGE", "/checkpoınt/challenge",
+              "/checKpoint/challenge", "/checkpoİnt/challenge", "İd=\"captcha", "ıd=\"captcha", " ", "<p>"]
+    found = 0
+    for _ in range(20_000):
+        page = "".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 8)))
+        expected = _strong_wall(page, ungated)
+        assert _strong_wall(page, RULES) == expected, page
+        found += expected is not None
+    assert found > 1000  # the markers were there to be found
