@@ -84,8 +84,25 @@ def _line(line: str) -> tuple[tuple[Piece, ...], bool, bool]:
     ranges = [(display[a:b], tuple(_WORD.findall(low, a, b))) for a, b in sentence_ranges(low)]
     pieces = tuple(r for r in ranges if r[1])
     # the last sentence is complete when the line ends a sentence or only marks follow it ("... . |")
-    ends = bool(_BOUNDARY_END.search(low)) or bool(pieces) and not ranges[-1][1]
+    ends = _boundary_end(low) or bool(pieces) and not ranges[-1][1]
     return pieces, bool(_BOUNDARY_START.match(low)), ends
+
+
+_END_MARKS = "\"'”’)*_"  # the characters besides whitespace that _BOUNDARY_END allows after the mark
+
+
+def _boundary_end(text: str) -> bool:
+    """``bool(_BOUNDARY_END.search(text))`` without a search from every position: strip the
+    trailing marks and whitespace (``\\s`` and str.isspace() are the same characters), then look
+    at what is left."""
+    t = text.rstrip()
+    if len(t) >= 2 and t[-1] in "*•·|" and t[-2].isspace():
+        return True  # \s[*•·|]\s*$
+    while True:
+        u = t.rstrip(_END_MARKS).rstrip()
+        if u == t:
+            return t[-1:] in (".", "!", "?", ";", ":")
+        t = u
 
 
 def sentences(text: str) -> tuple[list[str], list[tuple[str, ...]]]:

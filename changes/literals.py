@@ -51,6 +51,21 @@ def present(text: str, low: str, rules: Rules) -> tuple[frozenset[str], frozense
     return found_low, found_cased
 
 
+_CLAUSES: dict[Pre, tuple[tuple[frozenset[str], bool], ...]] = {}
+
+
+def _clauses(pre: Pre) -> tuple[tuple[frozenset[str], bool], ...]:
+    """A pre-check as (its literals, whether DIGIT is among them) per clause (cached per pre-check)."""
+    out = _CLAUSES.get(pre)
+    if out is None:
+        out = _CLAUSES[pre] = tuple((frozenset(lit for lit in clause if lit != DIGIT), DIGIT in clause)
+                                    for clause in pre)
+    return out
+
+
 def satisfied(pre: Pre, found: frozenset[str], has_digit: bool) -> bool:
     """Whether every clause of a pre-check has one of its literals among `found`."""
-    return all(any(lit in found if lit != DIGIT else has_digit for lit in clause) for clause in pre)
+    for lits, digit in _clauses(pre):
+        if not (digit and has_digit) and found.isdisjoint(lits):
+            return False
+    return True

@@ -25,6 +25,10 @@ TOKEN = re.compile(
     r"|[^\w\s]"                                       # any other single character
 )
 LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(((?:[^()\s]|\([^()\s]*\))*)(?:\s+\"[^\"\n]*\")?\)")
+# LINK for to_display: the same matches, but every alternative starts with a literal ("![" or "["),
+# so the regex engine skips to the next "!" or "[" fast instead of trying each position; group 1 is
+# LINK's group 2 (the link's text).
+_LINK_TEXT = re.compile(r"(?:!\[|\[)([^\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"\n]*\")?\)")
 _TAG = re.compile(r"<[^<>\n]{1,200}>")
 _IMAGE = re.compile(r"!\[[^\]\n]*\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"\n]*\")?\)")
 _URL = re.compile(r"https?://[^\s<>()\[\]]+")
@@ -96,17 +100,27 @@ def to_display(text: str) -> str:
     if "[" not in text and "<" not in text:
         return text
     if "[" in text:
-        text = LINK.sub(r"\2", text)  # the link's text (group 2 always takes part)
+        text = _LINK_TEXT.sub(r"\1", text)  # the link's text (group 1 always takes part)
     return _TAG.sub(" ", text) if "<" in text else text  # <br> is a tag too: a space
+
+
+# NoiseRules by id(), for _norm_cached's key: hashing a NoiseRules (a frozen dataclass of
+# compiled regexes and tuples) costs about 12 us, more than most look-ups it would key. The
+# rules are kept here, so an id is never reused for other rules.
+_NOISE_BY_ID: dict[int, NoiseRules] = {}
 
 
 def norm(text: str, noise: NoiseRules) -> str:
     """The materiality key of a text: equal keys mean no change a reader would care about."""
-    return _norm_cached(text, noise)
+    key = id(noise)
+    if key not in _NOISE_BY_ID:
+        _NOISE_BY_ID[key] = noise
+    return _norm_cached(text, key)
 
 
 @functools.lru_cache(maxsize=8192)
-def _norm_cached(text: str, noise: NoiseRules) -> str:
+def _norm_cached(text: str, noise_id: int) -> str:
+    noise = _NOISE_BY_ID[noise_id]
     text = clean(text) if "\r" in text or not text.isascii() else text
     if "[" in text or "<" in text:
         if "![" in text:
