@@ -15,8 +15,12 @@ from changes.rules import NoiseRules
 
 _INVISIBLE = re.compile("[\ufeff\u200b\u200c\u200d\u2060\u00ad]")
 _SPACES = re.compile("[\u00a0\u202f\u2007\u2009\u3000\t\r\f\v]")
+# The link target parts below are possessive (``++``, ``*+``): a target is a run of characters other
+# than parentheses and spaces, or a parenthesised such run; giving characters back can never let the
+# rest of the pattern match (it goes on with a space, a quote or ")"), so the matches are those of the
+# plain quantifiers, found without the per-character backtracking state.
 TOKEN = re.compile(
-    r"!?\[[^\]\n]*\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"\n]*\")?\)"  # Markdown link or image (with an
+    r"!?\[[^\]\n]*\]\((?:[^()\s]++|\([^()\s]*+\))*+(?:\s+\"[^\"\n]*\")?\)"  # Markdown link or image (with an
     #                                                                  optional "title"), one token
     r"|<[^<>\n]{1,200}>"                              # an HTML tag such as <br>
     r"|https?://[^\s<>()\[\]]+"                      # bare URL
@@ -24,13 +28,13 @@ TOKEN = re.compile(
     r"|\n|[ ]+"                                       # line break / spaces
     r"|[^\w\s]"                                       # any other single character
 )
-LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(((?:[^()\s]|\([^()\s]*\))*)(?:\s+\"[^\"\n]*\")?\)")
+LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(((?:[^()\s]++|\([^()\s]*+\))*+)(?:\s+\"[^\"\n]*\")?\)")
 # LINK for to_display: the same matches, but every alternative starts with a literal ("![" or "["),
 # so the regex engine skips to the next "!" or "[" fast instead of trying each position; group 1 is
 # LINK's group 2 (the link's text).
-_LINK_TEXT = re.compile(r"(?:!\[|\[)([^\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"\n]*\")?\)")
+_LINK_TEXT = re.compile(r"(?:!\[|\[)([^\]\n]*)\]\((?:[^()\s]++|\([^()\s]*+\))*+(?:\s+\"[^\"\n]*\")?\)")
 _TAG = re.compile(r"<[^<>\n]{1,200}>")
-_IMAGE = re.compile(r"!\[[^\]\n]*\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"\n]*\")?\)")
+_IMAGE = re.compile(r"!\[[^\]\n]*\]\((?:[^()\s]++|\([^()\s]*+\))*+(?:\s+\"[^\"\n]*\")?\)")
 _URL = re.compile(r"https?://[^\s<>()\[\]]+")
 _LIST_MARKER = re.compile(r"(?m)^\s*(?:[-*+•·>]+|\d+(?:\\?\.\d+)*\\?[.)]|\(?[a-zA-Z]\)|[ivxIVX]+\\?\.)\s+")
 _KEEP = re.compile(r"[^\W_]+|[$€£%@]")
