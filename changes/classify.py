@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from changes.diff import RawHunk, Side
 from changes.echo import overlaps, sentence_ranges
-from changes.literals import present, satisfied
+from changes.literals import gate_literals, present, satisfied
 from changes.rules import DIGIT, Pre, Rules, SeverityRule
 
 MAX_EVIDENCE = 3
@@ -125,13 +125,27 @@ def _pre_ok(pre: Pre, text: str, low: str, case_sensitive: bool, trap: bool) -> 
     return True
 
 
-def _sentence_spans(ctx: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
-    """The sentences (or clauses up to ";") of `ctx` holding a match of `pattern`, in order."""
+def _spans_upto(pattern: re.Pattern[str], ctx: str, last: int) -> list[tuple[int, int]]:
+    """The spans of `pattern`'s matches in `ctx` that start at or before `last`: all that can hold
+    a cue starting there or earlier (the search stops at the first match past it)."""
+    out: list[tuple[int, int]] = []
+    for m in pattern.finditer(ctx):
+        if m.start() > last:
+            break
+        out.append(m.span())
+    return out
+
+
+def _sentence_spans(ctx: str, pattern: re.Pattern[str], last: int) -> list[tuple[int, int]]:
+    """The sentences (or clauses up to ";") of `ctx` holding a match of `pattern`, in order, up to
+    the first that starts past `last` (none after it can hold a cue starting at or before `last`)."""
     out: list[tuple[int, int]] = []
     for m in pattern.finditer(ctx):
         if out and m.start() < out[-1][1]:
             continue
         a = max(ctx.rfind(".", 0, m.start()), ctx.rfind(";", 0, m.start())) + 1
+        if a > last:
+            break
         ends = [e for e in (ctx.find(".", m.end()), ctx.find(";", m.end())) if e >= 0]
         out.append((a, min(ends) if ends else len(ctx)))
     return out
@@ -170,12 +184,12 @@ def _matches(ctx: str, rules: Rules) -> tuple[tuple[tuple[str, str, float, int, 
                 mine.append((label.name, p.id, p.weight, a, b, " ".join(m.group(0).split())))
         if mine and label.mask is not None and (not label.mask_pre or trap
                                                 or satisfied(label.mask_pre, found_low, digit)):
-            masked = [m.span() for m in label.mask.finditer(ctx)]  # in order, not overlapping
+            masked = _spans_upto(label.mask, ctx, max(x[3] for x in mine))  # in order, not overlapping
             if masked:
                 firsts = [s for s, _ in masked]
                 mine = [x for x in mine if not _inside(x[3], x[4], masked, firsts)]
         if mine and label.sentence_mask is not None:
-            masked = _sentence_spans(ctx, label.sentence_mask)
+            masked = _sentence_spans(ctx, label.sentence_mask, max(x[3] for x in mine))
             if masked:
                 firsts = [s for s, _ in masked]
                 mine = [x for x in mine if not _inside(x[3], x[4], masked, firsts)]
@@ -273,11 +287,13 @@ def _entities(sides: list[Side], rules: Rules) -> dict[str, list[str]]:
     for side in sides:
         low = side.ctx.lower()
         trap = _case_trap(side.ctx)
+        gated = gate_literals(low, rules)  # the gates' literals in the text, found in one pass
         for kind in rules.entities:
             for pat, gate, pre in zip(kind.patterns, kind.gates, kind.pres):
                 if pre and not _pre_ok(pre, side.ctx, low, kind.case_sensitive, trap):
                     continue
-                if gate is not None and not any(lit in low for lit in gate):
+                if gate is not None and (gated.isdisjoint(gate) if gated is not None
+                                         else not any(lit in low for lit in gate)):
                     continue
                 for m in pat.finditer(side.ctx):
                     value = m.groupdict().get("name") or m.group(0)

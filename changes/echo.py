@@ -44,6 +44,9 @@ _SPLIT_PLAIN = re.compile(r"[.!?;:]([\s\"'”’)*_]+)(?=\S)|\n+|\s[*•·|]\s|<
 # one-character look-behind, which character it started with.
 _SPLIT = re.compile(r"[.!?;:\s<](?:(?<=[.!?;:])([\s\"'”’)*_]+)(?=\S)|(?<=\n)\n*|(?<=\s)[*•·|]\s|(?<=<)br\s*/?>)",
                     re.I)
+# _SPLIT for a text without "*", "•", "·" or "|": the list-mark alternative cannot match there, so
+# no match starts at a space and the engine only stops at the rarer characters.
+_SPLIT_UNMARKED = re.compile(r"[.!?;:\n<](?:(?<=[.!?;:])([\s\"'”’)*_]+)(?=\S)|(?<=\n)\n*|(?<=<)br\s*/?>)", re.I)
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
@@ -51,7 +54,8 @@ def sentence_ranges(text: str) -> list[tuple[int, int]]:
     """Character ranges of the sentences (or list items, lines) of a display text."""
     out = []
     start = 0
-    for m in _SPLIT.finditer(text):
+    marked = "*" in text or "|" in text or "•" in text or "·" in text
+    for m in (_SPLIT if marked else _SPLIT_UNMARKED).finditer(text):
         cut = m.start(1) if m.start(1) >= 0 else m.start()
         if cut > start:
             out.append((start, cut))
@@ -163,7 +167,9 @@ class SentenceIndex:
     def __init__(self, text: str, similarity: float = NEAR_SIMILARITY) -> None:
         self.similarity = similarity
         self._texts, self.sentences = sentences(text)
-        self._first = {ws: k for k, ws in reversed(list(enumerate(self.sentences)))}
+        n = len(self.sentences)  # each sentence's first index (later repeats overwritten by earlier ones)
+        self._first = dict(zip(reversed(self.sentences), range(n - 1, -1, -1)))
+        self._sets: dict[int, set[str]] = {}  # sentence k's distinct words, for the similarity of candidates
         self._postings: dict[str, list[int]] | None = None
         self._cache: dict[tuple[str, ...], int | None] = {}
 
@@ -202,7 +208,9 @@ class SentenceIndex:
                 hits.update(ks)
             best_sim = self.similarity
             for k, _ in hits.most_common(8):
-                other = set(self.sentences[k])
+                other = self._sets.get(k)
+                if other is None:
+                    other = self._sets[k] = set(self.sentences[k])
                 sim = 2 * len(mine & other) / (len(mine) + len(other))
                 if sim >= best_sim:
                     found, best_sim = k, sim

@@ -103,6 +103,13 @@ def to_display(text: str) -> str:
     """Markdown to plain reading text: links become their text, tags become spaces."""
     if "[" not in text and "<" not in text:
         return text
+    return _to_display(text)
+
+
+@functools.lru_cache(maxsize=2048)
+def _to_display(text: str) -> str:
+    """to_display of a text with a link or tag (cached: the noise rules, the echo pass and the
+    classifier read the same texts)."""
     if "[" in text:
         text = _LINK_TEXT.sub(r"\1", text)  # the link's text (group 1 always takes part)
     return _TAG.sub(" ", text) if "<" in text else text  # <br> is a tag too: a space
