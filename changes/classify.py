@@ -60,7 +60,7 @@ class Classification:
 
 
 def _sentence(ctx: str) -> str:
-    s = _WS.sub(" ", ctx).strip()
+    s = " ".join(ctx.split())  # the same as _WS.sub(" ", ctx).strip(): \s is str.isspace()
     return s if len(s) <= MAX_SENTENCE else s[: MAX_SENTENCE - 1] + "…"
 
 

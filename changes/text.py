@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import re
+from re import _constants as _sre, _parser  # type: ignore[attr-defined]
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from changes.rules import NoiseRules
@@ -121,6 +123,65 @@ def _to_display(text: str) -> str:
 _NOISE_BY_ID: dict[int, NoiseRules] = {}
 
 
+# Non-ASCII characters that case-insensitive matching equates with an ASCII letter although their
+# lower case is no such letter, or whose lower case is longer (as classify._CASE_TRAPS): in a text
+# holding one, a literal's absence from the lower-cased text proves nothing.
+_CASE_TRAPS = re.compile("[\u00df\u0130\u0131\u017f\u1e9e\u212a\ufb00-\ufb06]")
+_REPEATS = (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT)
+
+
+def _clauses(items: Any) -> list[frozenset[str]]:
+    """What every match of a parsed regex sequence holds, as clauses: each match contains one string
+    of every clause (lower-case ASCII). Parts that prove nothing (classes, optional parts, non-ASCII
+    letters) give no clause, so the clauses can only be weaker than the regex, never stronger."""
+    out: list[frozenset[str]] = []
+    run: list[str] = []
+    for op, av in items:
+        if op is _sre.LITERAL and av < 128:
+            run.append(chr(av).lower())  # consecutive literals are consecutive characters of a match
+            continue
+        if run:
+            out.append(frozenset(["".join(run)]))
+            run = []
+        if op is _sre.SUBPATTERN:
+            out += _clauses(av[-1])
+        elif op is _sre.ATOMIC_GROUP:
+            out += _clauses(av)
+        elif op in _REPEATS and av[0] >= 1:
+            out += _clauses(av[2])
+        elif op is _sre.BRANCH:  # one string of each alternative's longest clause
+            picks = [max(c, key=lambda x: min(map(len, x))) if (c := _clauses(alt)) else None for alt in av[1]]
+            if all(p is not None for p in picks):
+                out.append(frozenset().union(*picks))  # type: ignore[arg-type]
+    if run:
+        out.append(frozenset(["".join(run)]))
+    return out
+
+
+@functools.lru_cache(maxsize=16)
+def _prefilter(pattern: re.Pattern[str]) -> tuple[list[frozenset[str]], ...] | None:
+    """Per top-level alternative of `pattern`, the clauses of :func:`_clauses`; None when some
+    alternative has none (or the regex cannot be read), so that nothing can be ruled out."""
+    try:
+        items = _parser.parse(pattern.pattern, pattern.flags).data
+        alts = [x.data for x in items[0][1][1]] if len(items) == 1 and items[0][0] is _sre.BRANCH else [items]
+        out = tuple(_clauses(alt) for alt in alts)
+    except Exception:  # pragma: no cover - another Python's parser
+        return None
+    return None if not all(out) else out
+
+
+def _may_match(pattern: re.Pattern[str], text: str, low: str) -> bool:
+    """False only when `pattern` cannot match `text` (``low`` is ``text.lower()``): no top-level
+    alternative has all its required strings in the lower-cased text. Regexes with long runs of
+    alternatives and no fixed first character try a match at every position, so ruling one out by
+    substring tests is much cheaper than the search."""
+    pre = _prefilter(pattern)
+    if pre is None or (not text.isascii() and _CASE_TRAPS.search(text)):
+        return True
+    return any(all(any(s in low for s in clause) for clause in alt) for alt in pre)
+
+
 def norm(text: str, noise: NoiseRules) -> str:
     """The materiality key of a text: equal keys mean no change a reader would care about."""
     key = id(noise)
@@ -140,10 +201,13 @@ def _norm_cached(text: str, noise_id: int) -> str:
     if "http" in text:
         text = _URL.sub(lambda m: canonical_url(m.group(0), noise), text)
     low = text.lower()
-    if any(lit in low for lit in noise.ignore_literals) or not noise.ignore_literals:
+    if (any(lit in low for lit in noise.ignore_literals) or not noise.ignore_literals) \
+            and _may_match(noise.ignore, text, low):
         text = noise.ignore.sub(" ", text)
-    text = _LIST_MARKER.sub(" ", text).lower().translate(_DROP)  # drops ' ’ ‘ too
-    return text if text.isascii() else "".join(_KEEP.findall(text))
+    text = _LIST_MARKER.sub(" ", text).lower()
+    # the characters _KEEP matches (' ’ ‘ dropped too); in an ASCII text _DROP deletes the others at
+    # once (translate's fast path; a non-ASCII text would take its slow path, one look-up a character)
+    return text.translate(_DROP) if text.isascii() else "".join(_KEEP.findall(text))
 
 
 _WORDS = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
