@@ -79,6 +79,28 @@ def _distance(a: int, b: int, spans: list[tuple[int, int]], starts: list[int]) -
     return best
 
 
+def _ordered(spans: list[tuple[int, int]]) -> bool:
+    """Whether spans are in order and do not overlap (each ends at or before the next starts)."""
+    return all(s <= e for s, e in spans) and all(x[1] <= y[0] for x, y in zip(spans, spans[1:]))
+
+
+def _nearest(a: int, b: int, spans: list[tuple[int, int]], firsts: list[int], starts: list[int]) -> int:
+    """:func:`_distance` for :func:`_ordered` spans (`firsts` their starts): only the last span
+    starting before the match's end and the one after it can be nearest, the word count growing
+    with the gap."""
+    k = bisect.bisect_left(firsts, b) - 1
+    best = len(starts) + 1
+    if k >= 0:
+        e = spans[k][1]
+        if a < e:
+            return 0
+        best = 1 + bisect.bisect_left(starts, a) - bisect.bisect_left(starts, e)
+    if k + 1 < len(spans):
+        s = spans[k + 1][0]
+        best = min(best, 1 + bisect.bisect_left(starts, s) - bisect.bisect_left(starts, b))
+    return best
+
+
 # Non-ASCII characters that case-insensitive matching equates with an ASCII letter, or whose
 # lower-case form is ASCII or longer than one character (found by trying every code point): in a
 # text holding one, a literal in the lower-cased text is no proof for or against an ignore-case match,
@@ -268,11 +290,13 @@ def _cues(h: RawHunk, rules: Rules) -> list[Cue]:
         changed = _changed_sentences(side.ctx, side.spans)
         firsts = [a for a, _ in changed]
         word_starts = list(starts)
+        span_firsts = [x for x, _ in side.spans] if _ordered(side.spans) else None
         for label, pid, weight, start, end, phrase in found:
             k = bisect.bisect_right(firsts, start) - 1
             if k < 0 or end > changed[k][1]:
                 continue  # not in a sentence the change touches
-            dist = _distance(start, end, side.spans, word_starts)
+            dist = (_distance(start, end, side.spans, word_starts) if span_firsts is None
+                    else _nearest(start, end, side.spans, span_firsts, word_starts))
             if dist and _across_clause(start, end, side.spans, side.ctx):
                 dist += CLAUSE_PENALTY
             if dist and (label, pid) in scoped and _governs(end, side.spans, side.ctx):

@@ -21,6 +21,7 @@ import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from difflib import SequenceMatcher
+from operator import itemgetter
 
 from changes.text import to_display
 
@@ -48,6 +49,7 @@ _SPLIT = re.compile(r"[.!?;:\s<](?:(?<=[.!?;:])([\s\"'”’)*_]+)(?=\S)|(?<=\n)
 # no match starts at a space and the engine only stops at the rarer characters.
 _SPLIT_UNMARKED = re.compile(r"[.!?;:\n<](?:(?<=[.!?;:])([\s\"'”’)*_]+)(?=\S)|(?<=\n)\n*|(?<=<)br\s*/?>)", re.I)
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_WORDS_OF = itemgetter(1)
 
 
 def sentence_ranges(text: str) -> list[tuple[int, int]]:
@@ -91,7 +93,7 @@ def _line(line: str) -> tuple[tuple[Piece, ...], bool, bool]:
     if len(low) != len(display):
         display = low
     ranges = [(display[a:b], tuple(_WORD.findall(low, a, b))) for a, b in sentence_ranges(low)]
-    pieces = tuple(r for r in ranges if r[1])
+    pieces = tuple(filter(_WORDS_OF, ranges))  # the ranges that hold words
     # the last sentence is complete when the line ends a sentence or only marks follow it ("... . |")
     ends = _boundary_end(low) or bool(pieces) and not ranges[-1][1]
     return pieces, bool(_BOUNDARY_START.match(low)), ends
