@@ -175,8 +175,9 @@ def main() -> None:
                      [r for r in own if r["split"] == split],
                      lambda row: pair_texts(row, args.texts, args.ota), args.verbose and split == "tuning",
                      not (args.blind and split == "held_out"))
-    # The held-out pairs by labeller: b's aggregate figures were read while rules changed; d's
-    # (added 2026-12-01) had never been scored before they were first printed here.
+    # The held-out pairs by labeller: b's aggregate figures were read while rules changed; d's and
+    # e's had never been scored before they were first printed here (d: classifier 1.3.1; e: 1.4,
+    # after its rules were written). Run with --blind when changing rules.
     for labeller in sorted({r["labeller"] for r in own if r["split"] == "held_out"}):
         labelled_set(f"own hand-labelled set, held_out, labeller {labeller}",
                      [r for r in own if r["split"] == "held_out" and r["labeller"] == labeller],

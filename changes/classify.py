@@ -210,7 +210,8 @@ def _matches(ctx: str, rules: Rules) -> tuple[tuple[tuple[str, str, float, int, 
             if masked:
                 firsts = [s for s, _ in masked]
                 mine = [x for x in mine if not _inside(x[3], x[4], masked, firsts)]
-        if mine and label.sentence_mask is not None:
+        if mine and label.sentence_mask is not None and (not label.sentence_mask_pre or trap or satisfied(
+                label.sentence_mask_pre, found_low, digit)):
             masked = _sentence_spans(ctx, label.sentence_mask, max(x[3] for x in mine))
             if masked:
                 firsts = [s for s, _ in masked]
@@ -341,6 +342,7 @@ def _negated(cues: list[Cue], ctx: str, rules: Rules) -> bool:
 
 
 _NAME_TOKEN = re.compile(r"^[\W_]*[A-Z][\w’'&.-]*[\W_]*$")
+_HAS_WORD = re.compile(r"\w")
 _NAME_GLUE = frozenset({"de", "du", "of", "the", "and", "&", "le", "la", "les"})
 
 
@@ -351,7 +353,8 @@ def _name_swap(h: RawHunk) -> bool:
     regional scope, so regions keeps it."""
     if h.kind != "modified":
         return False
-    pieces = [text.split() for op, text in h.edits if op != 0]
+    # edits of punctuation alone (straight for curly quotes beside the renamed name) swap no words
+    pieces = [p for op, text in h.edits if op != 0 and (p := text.split()) and _HAS_WORD.search(text)]
     return bool(pieces) and all(
         0 < len(p) <= 4 and _NAME_TOKEN.match(p[0]) and all(_NAME_TOKEN.match(t) or t.lower() in _NAME_GLUE for t in p)
         for p in pieces)

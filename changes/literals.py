@@ -38,7 +38,7 @@ def automata(rules: Rules) -> tuple[ahocorasick.Automaton | None, ahocorasick.Au
                     (cased if p.case_sensitive else low).update(lit for lit in clause if lit != DIGIT)
             elif p.gate is not None:
                 low.update(p.gate)
-        for clause in label.mask_pre:
+        for clause in (*label.mask_pre, *label.sentence_mask_pre):
             low.update(lit for lit in clause if lit != DIGIT)
     return _automaton(low), _automaton(cased)
 

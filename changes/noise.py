@@ -191,11 +191,21 @@ def _abbreviation(ow: list[str], nw: list[str]) -> bool:
 
 def _contents(side: Side) -> bool:
     """The change adds or removes whole lines that link to places in the same page: a table of
-    contents."""
-    if side.prefix.strip() or side.suffix.strip() or len(side.blocks) < 2:
+    contents, maybe under its short heading ("Table of contents", "Sommaire"), maybe after a line
+    the unit also edits."""
+    if side.suffix.strip() or len(side.blocks) < 2:
         return False
-    return all(_ANCHOR_LINK.search(b) and _link_items(b.lstrip("0123456789.*-+ \\")) is not None
-               or not words(b) for b in side.blocks)
+    lines = [x.strip() for x in side.raw.split("\n") if x.strip()]
+    if side.prefix.strip() and not all(x in {b.strip() for b in side.blocks} for x in lines):
+        return False  # the change starts inside a line
+    anchors = 0
+    for b in lines if side.prefix.strip() else side.blocks:
+        if _ANCHOR_LINK.search(b) and _link_items(b.lstrip("0123456789.*-+ \\")) is not None:
+            anchors += 1
+        elif words(b) and (len(words(b)) > 3 or _PERIOD_END.search(to_display(b).strip(" *_#|"))
+                           or "](" in b):
+            return False
+    return anchors >= 2
 
 
 def _cookie_banner(side: Side, noise: NoiseRules) -> bool:
@@ -210,20 +220,27 @@ def _cookie_banner(side: Side, noise: NoiseRules) -> bool:
 
 
 def _menu_label(h: RawHunk, noise: NoiseRules) -> bool:
-    """A line made only of short links (a menu row) changed its text, or was added or removed alone."""
+    """A line made only of short links (a menu row) changed its text, or was added or removed alone;
+    or a short heading over lines of one link each was added or removed whole (a side menu:
+    "Espace de confidentialité" over "Gestion des cookies", "Politique de traitement ...")."""
     sides = [x for x in (h.old, h.new) if x.blocks]
     for side in sides:
         linked = [b for b in side.blocks if _link_items(b) is not None]
         heads = [to_display(b).strip(" *_#|") for b in side.blocks if _link_items(b) is None]
-        if len(linked) != 1 or len(heads) > 1 or any(  # a menu row, maybe under its short heading
+        if not linked or len(heads) > 1 or any(  # a menu row, maybe under its short heading
                 len(words(x)) > 3 or _PERIOD_END.search(x) for x in heads):
             return False
-        if _LIST_ITEM.match(linked[0]):
-            return False  # an item of a list of links is content (a list of product notices)
-        links = _link_items(linked[0])
-        longest = 2 * noise.label_line_max_words if links and len(links) == 1 else noise.label_line_max_words
-        if not links or any(len(words(x)) > longest for x in links):
-            return False
+        if len(linked) > 1 and (h.kind == "modified" or not heads or side.prefix.strip() or side.suffix.strip()):
+            return False  # several link lines: only a whole menu under its heading, added or removed
+        for line in linked:
+            if _LIST_ITEM.match(line):
+                return False  # an item of a list of links is content (a list of product notices)
+            links = _link_items(line)
+            if len(linked) > 1 and (not links or len(links) != 1):
+                return False
+            longest = 2 * noise.label_line_max_words if links and len(links) == 1 else noise.label_line_max_words
+            if not links or any(len(words(x)) > longest for x in links):
+                return False
     return bool(sides)
 
 

@@ -97,6 +97,7 @@ class Label:
     section_ignore: re.Pattern[str] | None = None  # headings matching this give no section cue
     sentence_mask: re.Pattern[str] | None = None   # cues in a sentence (to "." or ";") matching this are ignored
     ignore_renames: bool = False           # a unit that only swaps names gets no such label
+    sentence_mask_pre: Pre = ()            # explicit pre-check of the sentence mask (lower-cased text)
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,7 @@ def parse_labels(data: dict[str, Any]) -> tuple[Label, ...]:
         where = f"labels.{name}"
         _check_keys(where, table, {"description", "threshold", "context_factor", "contract", "patterns",
                                    "window", "anchored", "mask", "mask_pre", "section", "section_ignore",
-                                   "sentence_mask", "ignore_renames"},
+                                   "sentence_mask", "sentence_mask_pre", "ignore_renames"},
                     {"threshold", "patterns"})
         seen: set[str] = set()
         patterns = []
@@ -223,7 +224,8 @@ def parse_labels(data: dict[str, Any]) -> tuple[Label, ...]:
                             if "section_ignore" in table else None,
                             _compile(f"{where}.sentence_mask", table["sentence_mask"], True)
                             if "sentence_mask" in table else None,
-                            bool(table.get("ignore_renames", False))))
+                            bool(table.get("ignore_renames", False)),
+                            _pre(f"{where}.sentence_mask_pre", table.get("sentence_mask_pre", []), False)))
     return tuple(sorted(labels, key=lambda lab: lab.name))
 
 

@@ -38,7 +38,8 @@ _LINK_TEXT = re.compile(r"(?:!\[|\[)([^\]\n]*)\]\((?:[^()\s]++|\([^()\s]*+\))*+(
 _TAG = re.compile(r"<[^<>\n]{1,200}>")
 _IMAGE = re.compile(r"!\[[^\]\n]*\]\((?:[^()\s]++|\([^()\s]*+\))*+(?:\s+\"[^\"\n]*\")?\)")
 _URL = re.compile(r"https?://[^\s<>()\[\]]+")
-_LIST_MARKER = re.compile(r"(?m)^\s*(?:[-*+•·>]+|\d+(?:\\?\.\d+)*\\?[.)]|\(?[a-zA-Z]\)|[ivxIVX]+\\?\.)\s+")
+# 1.4: a number in bold ("**1\. Comment ...**", a contents entry) is a list marker too
+_LIST_MARKER = re.compile(r"(?m)^\s*(?:[-*+•·>]+|[*_]{0,3}(?:\d+(?:\\?\.\d+)*\\?[.)]|\(?[a-zA-Z]\)|[ivxIVX]+\\?\.))\s+")
 _KEEP = re.compile(r"[^\W_]+|[$€£%@]")
 # Characters _KEEP never keeps: the ASCII ones other than letters, digits, $, % and @, and ’ ‘.
 # "".join(_KEEP.findall(x)) keeps exactly the characters of x that _KEEP matches, so deleting these

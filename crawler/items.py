@@ -40,6 +40,8 @@ class FetchResult:
     detail: str = ""
     etag: str | None = None
     last_modified: str | None = None
+    #: the (ETag, Last-Modified) the request sent, when it was conditional
+    validators_sent: tuple[str | None, str | None] | None = None
     started_at: datetime
     duration_ms: int = 0
 
@@ -61,4 +63,6 @@ class FetchResult:
         data["started_at"] = datetime.fromisoformat(data["started_at"])
         if data.get("body") is not None:
             data["body"] = base64.b64decode(data["body"])
+        if data.get("validators_sent") is not None:
+            data["validators_sent"] = tuple(data["validators_sent"])
         return cls(**data)

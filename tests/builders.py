@@ -37,6 +37,7 @@ class Fetch:
     detail: str = ""
     etag: str | None = None
     last_modified: str | None = None
+    validators_sent: tuple[str | None, str | None] | None = None
     started_at: datetime = datetime(2024, 1, 1, tzinfo=timezone.utc)
     duration_ms: int = 5
 

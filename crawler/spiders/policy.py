@@ -182,6 +182,7 @@ class PolicySpider(scrapy.Spider):
             body=response.body if keep_body else None,
             etag=headers.get("etag") or (prev_etag if response.status == 304 else None),
             last_modified=headers.get("last-modified") or (prev_lm if response.status == 304 else None),
+            validators_sent=(prev_etag, prev_lm) if _sent_validators(response) else None,
         )
 
     def errback(self, failure: Failure) -> Iterable[FetchResult | Request]:

@@ -22,3 +22,17 @@ def test_noise_hunks_are_reported_not_hidden() -> None:
     """Tracking-parameter changes appear as hunks marked not material, with a reason."""
     result = compare(version_text("contrib/privacy-policy/2022-09-20"), version_text("contrib/privacy-policy/2022-11-04"))
     assert result.changes and all(not h.material and h.note for h in result.changes)
+
+
+def test_bold_numbered_contents_entries_are_list_markers() -> None:
+    """SHEIN (fr, 2026): contents entries lose the bold around their numbers and point at in-page
+    anchors instead of stray chatgpt.com addresses: the same text (classifier 1.4)."""
+    from changes.rules import load_rules
+    from changes.text import norm
+
+    noise = load_rules().noise
+    old = ('[**1\\. Comment Nous Traitons Vos Données Personnelles >**](https://chatgpt.com/c/6a7e#ps-1 '
+           '"https://chatgpt.com/c/6a7e#ps-1")')
+    new = "[1\\. Comment Nous Traitons Vos Données Personnelles >](linkto:#ps-1)"
+    assert norm(old, noise) == norm(new, noise)
+    assert norm("**1\\. Données**", noise) != norm("**1\\. Cookies**", noise)

@@ -187,6 +187,8 @@ def test_conditional_requests(crawl: dict[str, object], server: PolicyTestServer
     etag_result = _result(crawl, "/cond/etag")
     assert (etag_result.outcome, etag_result.status) == ("not_modified", 304)
     assert etag_result.etag == server.validators("/cond/etag")[0]
+    assert etag_result.validators_sent == (server.validators("/cond/etag")[0], None)  # what the store compares
+    assert _result(crawl, "/cond/stale").validators_sent is not None
     assert server.requests("/cond/etag")[0].headers.get("If-None-Match") == server.validators("/cond/etag")[0]
     assert _result(crawl, "/cond/date").outcome == "not_modified", _result(crawl, "/cond/date").detail
     assert "If-Modified-Since" in server.requests("/cond/date")[0].headers

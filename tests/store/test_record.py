@@ -111,6 +111,39 @@ def test_validators_come_from_the_last_successful_check(sqlite_url: str) -> None
         assert validators(s) == {"linkedin/privacy-policy": ('"v1"', "Mon, 01 Jan 2024")}
 
 
+def test_a_304_that_confirms_its_validators_stores_none_and_they_still_hold(db_url: str) -> None:
+    """A 304 answering the validators it was sent stores no ETag or date (issue 13's bytes per
+    unchanged check); the next conditional request still sends them, a 304 with a new ETag
+    stores and sends the new one, and a 200 without validators ends them."""
+    store = Store(db_url)
+    v1 = ('"v1"', "Mon, 01 Jan 2024")
+    sent = dict(etag=v1[0], last_modified=v1[1], validators_sent=v1, status=304)
+
+    def stored() -> tuple[str | None, str | None]:
+        with store.session() as s:
+            last = s.scalars(select(Check).order_by(Check.id.desc())).first()
+            assert last is not None
+            return last.etag, last.last_modified
+
+    def known() -> tuple[str | None, str | None] | None:
+        with store.session() as s:
+            return validators(s).get("linkedin/privacy-policy")
+
+    _record(store, Fetch("fetched", "A.", b"A", etag=v1[0], last_modified=v1[1]))
+    for hours in (1, 2):
+        assert _record(store, Fetch("not_modified", started_at=T0 + timedelta(hours=hours), **sent)) == "unchanged"
+        assert stored() == (None, None)
+        assert known() == v1
+    v2 = dict(sent, etag='"v2"')
+    _record(store, Fetch("not_modified", started_at=T0 + timedelta(hours=3), **v2))
+    assert stored() == ('"v2"', v1[1]) and known() == ('"v2"', v1[1])
+    _record(store, Fetch("not_modified", started_at=T0 + timedelta(hours=4),
+                         **dict(v2, validators_sent=('"v2"', v1[1]))))
+    assert stored() == (None, None) and known() == ('"v2"', v1[1])
+    _record(store, Fetch("fetched", "B.", b"B", started_at=T0 + timedelta(hours=5)))
+    assert known() is None
+
+
 def test_summarised_unchanged_checks_add_no_row(db_url: str) -> None:
     store = Store(db_url)
     text = "We use your data."
@@ -122,8 +155,12 @@ def test_summarised_unchanged_checks_add_no_row(db_url: str) -> None:
             return record_check(s, doc, fetch, summarise=True).check.outcome
 
     assert record(Fetch("fetched", text, page, etag='"a"')) == "new_version"
-    for hours in (6, 12, 18):
-        assert record(Fetch("not_modified", started_at=T0 + timedelta(hours=hours), etag='"a"')) == "unchanged"
+    assert record(Fetch("not_modified", started_at=T0 + timedelta(hours=6), etag='"b"')) == "unchanged"
+    for hours in (12, 18):  # these confirm '"b"': the summary row keeps it
+        assert record(Fetch("not_modified", started_at=T0 + timedelta(hours=hours), status=304,
+                            etag='"b"', validators_sent=('"b"', None))) == "unchanged"
+    with store.session() as s:
+        assert validators(s) == {"linkedin/privacy-policy": ('"b"', None)}
     assert _counts(store)[:3] == (2, 1, 1)  # the version's check, and one row for three unchanged
     with store.session() as s:
         last = s.scalars(select(Check).order_by(Check.id.desc())).first()
