@@ -26,7 +26,7 @@ from changes import compare  # noqa: E402
 from changes.classify import _matches, _section_cues  # noqa: E402
 from changes.echo import _keys, _line  # noqa: E402
 from changes.rules import load_rules  # noqa: E402
-from changes.text import _norm_cached  # noqa: E402
+from changes.text import _norm_cached, _to_display  # noqa: E402
 
 
 def cold() -> None:
@@ -36,6 +36,7 @@ def cold() -> None:
     _line.cache_clear()
     _keys.cache_clear()
     _norm_cached.cache_clear()
+    _to_display.cache_clear()
 
 V = ROOT / "fixtures/devset/versions"
 

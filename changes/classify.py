@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from changes.diff import RawHunk, Side
 from changes.echo import overlaps, sentence_ranges
-from changes.literals import present, satisfied
+from changes.literals import gate_literals, present, satisfied
 from changes.rules import DIGIT, Pre, Rules, SeverityRule
 
 MAX_EVIDENCE = 3
@@ -60,7 +60,7 @@ class Classification:
 
 
 def _sentence(ctx: str) -> str:
-    s = _WS.sub(" ", ctx).strip()
+    s = " ".join(ctx.split())  # the same as _WS.sub(" ", ctx).strip(): \s is str.isspace()
     return s if len(s) <= MAX_SENTENCE else s[: MAX_SENTENCE - 1] + "…"
 
 
@@ -76,6 +76,28 @@ def _distance(a: int, b: int, spans: list[tuple[int, int]], starts: list[int]) -
             return 0
         lo, hi = (b, s) if b <= s else (e, a)
         best = min(best, 1 + bisect.bisect_left(starts, hi) - bisect.bisect_left(starts, lo))
+    return best
+
+
+def _ordered(spans: list[tuple[int, int]]) -> bool:
+    """Whether spans are in order and do not overlap (each ends at or before the next starts)."""
+    return all(s <= e for s, e in spans) and all(x[1] <= y[0] for x, y in zip(spans, spans[1:]))
+
+
+def _nearest(a: int, b: int, spans: list[tuple[int, int]], firsts: list[int], starts: list[int]) -> int:
+    """:func:`_distance` for :func:`_ordered` spans (`firsts` their starts): only the last span
+    starting before the match's end and the one after it can be nearest, the word count growing
+    with the gap."""
+    k = bisect.bisect_left(firsts, b) - 1
+    best = len(starts) + 1
+    if k >= 0:
+        e = spans[k][1]
+        if a < e:
+            return 0
+        best = 1 + bisect.bisect_left(starts, a) - bisect.bisect_left(starts, e)
+    if k + 1 < len(spans):
+        s = spans[k + 1][0]
+        best = min(best, 1 + bisect.bisect_left(starts, s) - bisect.bisect_left(starts, b))
     return best
 
 
@@ -125,13 +147,27 @@ def _pre_ok(pre: Pre, text: str, low: str, case_sensitive: bool, trap: bool) -> 
     return True
 
 
-def _sentence_spans(ctx: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
-    """The sentences (or clauses up to ";") of `ctx` holding a match of `pattern`, in order."""
+def _spans_upto(pattern: re.Pattern[str], ctx: str, last: int) -> list[tuple[int, int]]:
+    """The spans of `pattern`'s matches in `ctx` that start at or before `last`: all that can hold
+    a cue starting there or earlier (the search stops at the first match past it)."""
+    out: list[tuple[int, int]] = []
+    for m in pattern.finditer(ctx):
+        if m.start() > last:
+            break
+        out.append(m.span())
+    return out
+
+
+def _sentence_spans(ctx: str, pattern: re.Pattern[str], last: int) -> list[tuple[int, int]]:
+    """The sentences (or clauses up to ";") of `ctx` holding a match of `pattern`, in order, up to
+    the first that starts past `last` (none after it can hold a cue starting at or before `last`)."""
     out: list[tuple[int, int]] = []
     for m in pattern.finditer(ctx):
         if out and m.start() < out[-1][1]:
             continue
         a = max(ctx.rfind(".", 0, m.start()), ctx.rfind(";", 0, m.start())) + 1
+        if a > last:
+            break
         ends = [e for e in (ctx.find(".", m.end()), ctx.find(";", m.end())) if e >= 0]
         out.append((a, min(ends) if ends else len(ctx)))
     return out
@@ -170,13 +206,13 @@ def _matches(ctx: str, rules: Rules) -> tuple[tuple[tuple[str, str, float, int, 
                 mine.append((label.name, p.id, p.weight, a, b, " ".join(m.group(0).split())))
         if mine and label.mask is not None and (not label.mask_pre or trap
                                                 or satisfied(label.mask_pre, found_low, digit)):
-            masked = [m.span() for m in label.mask.finditer(ctx)]  # in order, not overlapping
+            masked = _spans_upto(label.mask, ctx, max(x[3] for x in mine))  # in order, not overlapping
             if masked:
                 firsts = [s for s, _ in masked]
                 mine = [x for x in mine if not _inside(x[3], x[4], masked, firsts)]
         if mine and label.sentence_mask is not None and (not label.sentence_mask_pre or trap or satisfied(
                 label.sentence_mask_pre, found_low, digit)):
-            masked = _sentence_spans(ctx, label.sentence_mask)
+            masked = _sentence_spans(ctx, label.sentence_mask, max(x[3] for x in mine))
             if masked:
                 firsts = [s for s, _ in masked]
                 mine = [x for x in mine if not _inside(x[3], x[4], masked, firsts)]
@@ -255,11 +291,13 @@ def _cues(h: RawHunk, rules: Rules) -> list[Cue]:
         changed = _changed_sentences(side.ctx, side.spans)
         firsts = [a for a, _ in changed]
         word_starts = list(starts)
+        span_firsts = [x for x, _ in side.spans] if _ordered(side.spans) else None
         for label, pid, weight, start, end, phrase in found:
             k = bisect.bisect_right(firsts, start) - 1
             if k < 0 or end > changed[k][1]:
                 continue  # not in a sentence the change touches
-            dist = _distance(start, end, side.spans, word_starts)
+            dist = (_distance(start, end, side.spans, word_starts) if span_firsts is None
+                    else _nearest(start, end, side.spans, span_firsts, word_starts))
             if dist and _across_clause(start, end, side.spans, side.ctx):
                 dist += CLAUSE_PENALTY
             if dist and (label, pid) in scoped and _governs(end, side.spans, side.ctx):
@@ -274,11 +312,13 @@ def _entities(sides: list[Side], rules: Rules) -> dict[str, list[str]]:
     for side in sides:
         low = side.ctx.lower()
         trap = _case_trap(side.ctx)
+        gated = gate_literals(low, rules)  # the gates' literals in the text, found in one pass
         for kind in rules.entities:
             for pat, gate, pre in zip(kind.patterns, kind.gates, kind.pres):
                 if pre and not _pre_ok(pre, side.ctx, low, kind.case_sensitive, trap):
                     continue
-                if gate is not None and not any(lit in low for lit in gate):
+                if gate is not None and (gated.isdisjoint(gate) if gated is not None
+                                         else not any(lit in low for lit in gate)):
                     continue
                 for m in pat.finditer(side.ctx):
                     value = m.groupdict().get("name") or m.group(0)

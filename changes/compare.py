@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from changes.classify import classify_hunk, severity
@@ -27,9 +28,14 @@ _WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\
                "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 
 
+_NON_ASCII_SPACE = re.compile(f"[{_WHITESPACE[10:]}]")
+
+
 def _non_space(text: str) -> int:
-    """Non-whitespace characters of a text: the same as sum(map(len, text.split())), but faster."""
-    return len(text) - sum(text.count(c) for c in (_WHITESPACE[:10] if text.isascii() else _WHITESPACE))
+    """Non-whitespace characters of a text: the same as sum(map(len, text.split())), but faster
+    (a count per ASCII whitespace character, one scan for the rare others)."""
+    n = len(text) - sum(text.count(c) for c in _WHITESPACE[:10])
+    return n if text.isascii() else n - len(_NON_ASCII_SPACE.findall(text))
 
 
 def _stub(old: str, new: str, rules: Rules) -> bool:

@@ -21,6 +21,7 @@ import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from difflib import SequenceMatcher
+from operator import itemgetter
 
 from changes.text import to_display
 
@@ -36,17 +37,27 @@ COPY_MAX_STRETCH = 1.5   # ... within a stretch at most this many times its leng
 CANDIDATE_KEYS = 8       # candidates come from the postings of a sentence's rarest words
 MAX_POSTING = 40         # words in more sentences than this are too common to find candidates by
 
-# Every alternative starts with a character class (no look-behind), so the regex engine skips
-# ordinary letters fast; after a sentence end the split starts past the mark (group 1).
-_SPLIT = re.compile(r"[.!?;:]([\s\"'”’)*_]+)(?=\S)|\n+|\s[*•·|]\s|<br\s*/?>", re.I)
+# Where sentences split: after a sentence end the split starts past the mark (group 1).
+_SPLIT_PLAIN = re.compile(r"[.!?;:]([\s\"'”’)*_]+)(?=\S)|\n+|\s[*•·|]\s|<br\s*/?>", re.I)
+# The same matches (same spans, same group 1), written to start with one character class that holds
+# every alternative's first character: the regex engine then scans for those characters in a tight
+# loop and tries a match only there, instead of at every position; each alternative checks, by a
+# one-character look-behind, which character it started with.
+_SPLIT = re.compile(r"[.!?;:\s<](?:(?<=[.!?;:])([\s\"'”’)*_]+)(?=\S)|(?<=\n)\n*|(?<=\s)[*•·|]\s|(?<=<)br\s*/?>)",
+                    re.I)
+# _SPLIT for a text without "*", "•", "·" or "|": the list-mark alternative cannot match there, so
+# no match starts at a space and the engine only stops at the rarer characters.
+_SPLIT_UNMARKED = re.compile(r"[.!?;:\n<](?:(?<=[.!?;:])([\s\"'”’)*_]+)(?=\S)|(?<=\n)\n*|(?<=<)br\s*/?>)", re.I)
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_WORDS_OF = itemgetter(1)
 
 
 def sentence_ranges(text: str) -> list[tuple[int, int]]:
     """Character ranges of the sentences (or list items, lines) of a display text."""
     out = []
     start = 0
-    for m in _SPLIT.finditer(text):
+    marked = "*" in text or "|" in text or "•" in text or "·" in text
+    for m in (_SPLIT if marked else _SPLIT_UNMARKED).finditer(text):
         cut = m.start(1) if m.start(1) >= 0 else m.start()
         if cut > start:
             out.append((start, cut))
@@ -82,10 +93,27 @@ def _line(line: str) -> tuple[tuple[Piece, ...], bool, bool]:
     if len(low) != len(display):
         display = low
     ranges = [(display[a:b], tuple(_WORD.findall(low, a, b))) for a, b in sentence_ranges(low)]
-    pieces = tuple(r for r in ranges if r[1])
+    pieces = tuple(filter(_WORDS_OF, ranges))  # the ranges that hold words
     # the last sentence is complete when the line ends a sentence or only marks follow it ("... . |")
-    ends = bool(_BOUNDARY_END.search(low)) or bool(pieces) and not ranges[-1][1]
+    ends = _boundary_end(low) or bool(pieces) and not ranges[-1][1]
     return pieces, bool(_BOUNDARY_START.match(low)), ends
+
+
+_END_MARKS = "\"'”’)*_"  # the characters besides whitespace that _BOUNDARY_END allows after the mark
+
+
+def _boundary_end(text: str) -> bool:
+    """``bool(_BOUNDARY_END.search(text))`` without a search from every position: strip the
+    trailing marks and whitespace (``\\s`` and str.isspace() are the same characters), then look
+    at what is left."""
+    t = text.rstrip()
+    if len(t) >= 2 and t[-1] in "*•·|" and t[-2].isspace():
+        return True  # \s[*•·|]\s*$
+    while True:
+        u = t.rstrip(_END_MARKS).rstrip()
+        if u == t:
+            return t[-1:] in (".", "!", "?", ";", ":")
+        t = u
 
 
 def sentences(text: str) -> tuple[list[str], list[tuple[str, ...]]]:
@@ -141,7 +169,9 @@ class SentenceIndex:
     def __init__(self, text: str, similarity: float = NEAR_SIMILARITY) -> None:
         self.similarity = similarity
         self._texts, self.sentences = sentences(text)
-        self._first = {ws: k for k, ws in reversed(list(enumerate(self.sentences)))}
+        n = len(self.sentences)  # each sentence's first index (later repeats overwritten by earlier ones)
+        self._first = dict(zip(reversed(self.sentences), range(n - 1, -1, -1)))
+        self._sets: dict[int, set[str]] = {}  # sentence k's distinct words, for the similarity of candidates
         self._postings: dict[str, list[int]] | None = None
         self._cache: dict[tuple[str, ...], int | None] = {}
 
@@ -180,7 +210,9 @@ class SentenceIndex:
                 hits.update(ks)
             best_sim = self.similarity
             for k, _ in hits.most_common(8):
-                other = set(self.sentences[k])
+                other = self._sets.get(k)
+                if other is None:
+                    other = self._sets[k] = set(self.sentences[k])
                 sim = 2 * len(mine & other) / (len(mine) + len(other))
                 if sim >= best_sim:
                     found, best_sim = k, sim

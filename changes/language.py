@@ -18,7 +18,9 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 def language(text: str, noise: NoiseRules) -> str | None:
     """The language code whose stop words dominate the text, or None when it cannot tell."""
-    words = Counter(w.lower() for w in _WORD.findall(text[:SAMPLE_CHARS]))
+    words: Counter[str] = Counter()
+    for w, n in Counter(_WORD.findall(text[:SAMPLE_CHARS])).items():  # each distinct word lowered once
+        words[w.lower()] += n
     hits = sorted(((sum(words[w] for w in stop), code) for code, stop in noise.language_stopwords), reverse=True)
     if not hits or hits[0][0] < noise.language_min_hits:
         return None

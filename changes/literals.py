@@ -43,6 +43,21 @@ def automata(rules: Rules) -> tuple[ahocorasick.Automaton | None, ahocorasick.Au
     return _automaton(low), _automaton(cased)
 
 
+@functools.lru_cache(maxsize=4)
+def gate_automaton(rules: Rules) -> ahocorasick.Automaton | None:
+    """An automaton over the entity patterns' gate literals (None when there are none, or an empty
+    one, which every text holds)."""
+    lits = {lit for kind in rules.entities for gate in kind.gates if gate for lit in gate}
+    return None if "" in lits else _automaton(lits)
+
+
+def gate_literals(low: str, rules: Rules) -> frozenset[str] | None:
+    """The entity gate literals found in `low` in one pass (None: test each gate itself), so that
+    ``not found.isdisjoint(gate)`` is ``any(lit in low for lit in gate)``."""
+    auto = gate_automaton(rules)
+    return None if auto is None else frozenset(lit for _, lit in auto.iter(low))
+
+
 def present(text: str, low: str, rules: Rules) -> tuple[frozenset[str], frozenset[str]]:
     """The lower-case literals found in `low` and the case-sensitive ones found in `text`."""
     low_auto, cased_auto = automata(rules)
@@ -51,6 +66,21 @@ def present(text: str, low: str, rules: Rules) -> tuple[frozenset[str], frozense
     return found_low, found_cased
 
 
+_CLAUSES: dict[Pre, tuple[tuple[frozenset[str], bool], ...]] = {}
+
+
+def _clauses(pre: Pre) -> tuple[tuple[frozenset[str], bool], ...]:
+    """A pre-check as (its literals, whether DIGIT is among them) per clause (cached per pre-check)."""
+    out = _CLAUSES.get(pre)
+    if out is None:
+        out = _CLAUSES[pre] = tuple((frozenset(lit for lit in clause if lit != DIGIT), DIGIT in clause)
+                                    for clause in pre)
+    return out
+
+
 def satisfied(pre: Pre, found: frozenset[str], has_digit: bool) -> bool:
     """Whether every clause of a pre-check has one of its literals among `found`."""
-    return all(any(lit in found if lit != DIGIT else has_digit for lit in clause) for clause in pre)
+    for lits, digit in _clauses(pre):
+        if not (digit and has_digit) and found.isdisjoint(lits):
+            return False
+    return True

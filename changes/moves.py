@@ -47,11 +47,13 @@ def _exact(regions: list[Region], old: list[Block], new: list[Block],
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
+_WORD_ASCII = re.compile(r"[^\W\d_]{2,}", re.ASCII)  # the same on ASCII text, without Unicode look-ups
 
 
 def _bag(text: str) -> frozenset[str]:
     """The distinct words of a block (link targets too: cheap, and alike on both sides)."""
-    return frozenset(_WORD.findall(text.lower()))
+    low = text.lower()
+    return frozenset((_WORD_ASCII if low.isascii() else _WORD).findall(low))
 
 
 def _edited(regions: list[Region], old: list[Block], new: list[Block]) -> list[tuple[int, int]]:
