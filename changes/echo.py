@@ -204,12 +204,14 @@ class SentenceIndex:
         elif len(ws) >= MIN_NEAR_WORDS:
             mine = set(ws)
             postings = self._index()
-            keys = sorted((postings[w] for w in mine if w in postings), key=len)[:CANDIDATE_KEYS]
+            # the rarest words find the candidates; ties by the word and the sentence number, so
+            # the result never depends on a set's hash order (PYTHONHASHSEED)
+            rare = sorted((w for w in mine if w in postings), key=lambda w: (len(postings[w]), w))
             hits: Counter[int] = Counter()
-            for ks in keys:  # the rarest words find the candidates
-                hits.update(ks)
+            for w in rare[:CANDIDATE_KEYS]:
+                hits.update(postings[w])
             best_sim = self.similarity
-            for k, _ in hits.most_common(8):
+            for k in top_hits(hits, 8):
                 other = self._sets.get(k)
                 if other is None:
                     other = self._sets[k] = set(self.sentences[k])
@@ -218,6 +220,12 @@ class SentenceIndex:
                     found, best_sim = k, sim
         self._cache[ws] = found
         return found
+
+
+def top_hits(hits: Counter[int], n: int) -> list[int]:
+    """The n keys with the most hits, ties to the lowest key: the same on every run (Counter's
+    most_common breaks ties by insertion order, which may follow a set's hash order)."""
+    return sorted(hits, key=lambda k: (-hits[k], k))[:n]
 
 
 def _label_of_echo(k: int, units: list[tuple[list[tuple[int, int]], str, tuple[str, ...]]], low: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from changes.echo import top_hits
 from changes.rules import NoiseRules
 from changes.structure import Block
 from changes.text import norm
@@ -78,7 +79,7 @@ def _edited(regions: list[Region], old: list[Block], new: list[Block]) -> list[t
             found = postings.get(w)
             if found and len(found) <= RARE_IN_BLOCKS:
                 hits.update(found)
-        for k, _ in hits.most_common(CANDIDATES):
+        for k in top_hits(hits, CANDIDATES):
             s, j, b = ins[k]
             dice = 2 * len(a & b) / (len(a) + len(b))
             if dice > best_for_old.get(i, (0.0, 0, 0, 0))[0]:

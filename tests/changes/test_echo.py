@@ -134,3 +134,40 @@ def test_sentences_are_cut_as_in_a_joined_context() -> None:
         assert sentences(text)[1] == joined, path.name
         checked += 1
     assert checked > 100
+
+
+def test_candidate_ties_go_to_the_lowest_key_whatever_the_insertion_order() -> None:
+    """Counter.most_common breaks ties by insertion order, which followed a set's hash order:
+    three real pairs (Roblox, Deezer, AdopteUnMec terms) gave other hunks under another
+    PYTHONHASHSEED. The candidates are now the same on every run."""
+    from collections import Counter
+
+    from changes.echo import top_hits
+
+    forward, backward = Counter(), Counter()
+    for k in (5, 3, 9, 1, 7):
+        forward[k] += 2
+    for k in (7, 1, 9, 3, 5):
+        backward[k] += 2
+    forward[4] = backward[4] = 3
+    assert top_hits(forward, 3) == top_hits(backward, 3) == [4, 1, 3]
+
+
+def test_compare_is_the_same_under_any_hash_seed() -> None:
+    """`classify OLD NEW` on the 113 -> 128 KB bench pair gives the same JSON in processes with
+    different PYTHONHASHSEED (sets of words order candidates; ties must not follow hash order)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    script = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); sys.path.insert(0, sys.argv[1] + '/bench')\n"
+        "from classify_speed import text\nfrom changes import compare\n"
+        "old = text('pga/privacy-policy/2025-09-18') + '\\n\\n' + text('contrib/privacy-policy/2024-08-01')\n"
+        "new = text('pga/privacy-policy/2025-11-04') + '\\n\\n' + text('contrib/privacy-policy/2024-09-19')\n"
+        "print(json.dumps(compare(old, new).to_dict(), sort_keys=True))\n")
+    outs = {subprocess.run([sys.executable, "-c", script, str(root)], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("0", "1", "2")}
+    assert len(outs) == 1 and '"labels"' in next(iter(outs))
