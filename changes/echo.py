@@ -17,6 +17,7 @@ when they are long enough to be specific (``MIN_EXACT_WORDS``).
 from __future__ import annotations
 
 import functools
+import heapq
 import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
@@ -204,12 +205,14 @@ class SentenceIndex:
         elif len(ws) >= MIN_NEAR_WORDS:
             mine = set(ws)
             postings = self._index()
-            # the rarest words find the candidates; ties by the word and the sentence number, so
-            # the result never depends on a set's hash order (PYTHONHASHSEED)
-            rare = sorted((w for w in mine if w in postings), key=lambda w: (len(postings[w]), w))
+            # the rarest words find the candidates. Ties in rarity go by the postings' own order
+            # (two C-level sorts, the second stable) and ties in hits to the lowest sentence, so
+            # the result never follows a set's hash order (PYTHONHASHSEED)
+            keys = sorted(postings[w] for w in mine if w in postings)
+            keys.sort(key=len)
             hits: Counter[int] = Counter()
-            for w in rare[:CANDIDATE_KEYS]:
-                hits.update(postings[w])
+            for ks in keys[:CANDIDATE_KEYS]:
+                hits.update(ks)
             best_sim = self.similarity
             for k in top_hits(hits, 8):
                 other = self._sets.get(k)
@@ -225,7 +228,7 @@ class SentenceIndex:
 def top_hits(hits: Counter[int], n: int) -> list[int]:
     """The n keys with the most hits, ties to the lowest key: the same on every run (Counter's
     most_common breaks ties by insertion order, which may follow a set's hash order)."""
-    return sorted(hits, key=lambda k: (-hits[k], k))[:n]
+    return [k for k, _ in heapq.nlargest(n, sorted(hits.items()), key=itemgetter(1))]
 
 
 def _label_of_echo(k: int, units: list[tuple[list[tuple[int, int]], str, tuple[str, ...]]], low: str) -> bool:
