@@ -102,6 +102,14 @@ def test_second_check_with_nothing_changed_adds_no_body_and_no_version(
     assert after_second == after_first | {"checks": after_first["checks"] + 2}
     assert server.requests("/pp")[-1].headers.get("If-None-Match"), "conditional request"
     assert "unchanged" in second.stderr
+    # the 304 row keeps no validators (it only confirmed them), yet the next check still sends them
+    sent = server.requests("/pp")[-1].headers.get("If-None-Match")
+    third = policywatch("check", "--db", db_url, "--targets", str(targets), *FAST)
+    assert third.returncode == 0, third.stderr
+    assert server.requests("/pp")[-1].headers.get("If-None-Match") == sent
+    assert counts(db_url) == after_first | {"checks": after_first["checks"] + 4}
+    with Store(db_url).session() as s:
+        assert s.scalars(select(Check.etag).where(Check.http_status == 304)).all() == [None, None]
 
 
 def test_a_wording_change_makes_one_classified_version(
