@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -165,8 +164,7 @@ class Recorder:
         ids = [self._doc_ids[f.target_id] for f in fetches]
         locked = open_incidents = None
         if len(fetches) > 1 and len(set(ids)) == len(ids):  # a batch: a few queries, not 4 per fetch
-            s.scalars(select(Document).where(Document.id.in_(ids))).all()  # s.get finds them loaded
-            locked = lock_documents(s, ids)
+            locked = lock_documents(s, ids)  # also loads them: _document's s.get finds them
             open_incidents = alerts.health.with_open_incidents(s, ids)
         docs = [self._document(s, f.target_id) for f in fetches]
         recs = [record_check(s, doc, f, self.shrink_hold, self.rounds.get(f.target_id), self.summarise,

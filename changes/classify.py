@@ -22,6 +22,7 @@ from changes.diff import RawHunk, Side
 from changes.echo import overlaps, sentence_ranges
 from changes.literals import gate_literals, present, satisfied
 from changes.rules import DIGIT, Pre, Rules, SeverityRule
+from changes.text import case_trap
 
 MAX_EVIDENCE = 3
 SECTION_CUE = "section: "  # evidence of a cue found in the hunk's section path
@@ -101,16 +102,7 @@ def _nearest(a: int, b: int, spans: list[tuple[int, int]], firsts: list[int], st
     return best
 
 
-# Non-ASCII characters that case-insensitive matching equates with an ASCII letter, or whose
-# lower-case form is ASCII or longer than one character (found by trying every code point): in a
-# text holding one, a literal in the lower-cased text is no proof for or against an ignore-case match,
-# so the explicit pre-checks of case-insensitive regexes are not used on it.
-_CASE_TRAPS = re.compile("[\u00df\u0130\u0131\u017f\u1e9e\u212a\ufb00-\ufb06]")
 _DIGIT = re.compile(r"\d")
-
-
-def _case_trap(text: str) -> bool:
-    return not text.isascii() and _CASE_TRAPS.search(text) is not None
 
 
 def _anchored(regex: re.Pattern[str], text: str, hay: str, starts: tuple[str, ...]) -> Iterator[re.Match[str]]:
@@ -185,7 +177,7 @@ def _matches(ctx: str, rules: Rules) -> tuple[tuple[tuple[str, str, float, int, 
     mask, and the start offsets of its words (cached per text)."""
     found: list[tuple[str, str, float, int, int, str]] = []
     low = ctx.lower()
-    trap = _case_trap(ctx)
+    trap = case_trap(ctx)
     found_low, found_cased = present(ctx, low, rules)
     digit = _DIGIT.search(ctx) is not None
     for label in rules.labels:
@@ -311,7 +303,7 @@ def _entities(sides: list[Side], rules: Rules) -> dict[str, list[str]]:
     found: dict[str, set[str]] = {}
     for side in sides:
         low = side.ctx.lower()
-        trap = _case_trap(side.ctx)
+        trap = case_trap(side.ctx)
         gated = gate_literals(low, rules)  # the gates' literals in the text, found in one pass
         for kind in rules.entities:
             for pat, gate, pre in zip(kind.patterns, kind.gates, kind.pres):

@@ -124,10 +124,18 @@ def _to_display(text: str) -> str:
 _NOISE_BY_ID: dict[int, NoiseRules] = {}
 
 
-# Non-ASCII characters that case-insensitive matching equates with an ASCII letter although their
-# lower case is no such letter, or whose lower case is longer (as classify._CASE_TRAPS): in a text
-# holding one, a literal's absence from the lower-cased text proves nothing.
+# Non-ASCII characters that case-insensitive matching equates with an ASCII letter, or whose
+# lower-case form is ASCII or longer than one character (found by trying every code point): in a
+# text holding one, a literal's presence or absence in the lower-cased text proves nothing about an
+# ignore-case match.
 _CASE_TRAPS = re.compile("[\u00df\u0130\u0131\u017f\u1e9e\u212a\ufb00-\ufb06]")
+
+
+def case_trap(text: str) -> bool:
+    """Whether `text` holds a character for which lower-cased literal tests say nothing."""
+    return not text.isascii() and _CASE_TRAPS.search(text) is not None
+
+
 _REPEATS = (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT)
 
 
@@ -178,7 +186,7 @@ def _may_match(pattern: re.Pattern[str], text: str, low: str) -> bool:
     alternatives and no fixed first character try a match at every position, so ruling one out by
     substring tests is much cheaper than the search."""
     pre = _prefilter(pattern)
-    if pre is None or (not text.isascii() and _CASE_TRAPS.search(text)):
+    if pre is None or case_trap(text):
         return True
     return any(all(any(s in low for s in clause) for clause in alt) for alt in pre)
 

@@ -103,13 +103,14 @@ class Locked:
 
 
 def lock_documents(session: Session, document_ids: list[int]) -> Locked:
-    """Lock the documents' rows (``SELECT ... FOR UPDATE``, in id order, as one
+    """Lock and load the documents' rows (``SELECT ... FOR UPDATE``, in id order, as one
     :func:`record_check` per document in id order would) and read their newest versions as
     :func:`latest_version` does: one index probe per document, in one statement. For a batch
     of distinct documents (a document recorded twice would need the version its first check
     made)."""
     ids = sorted(document_ids)
-    session.execute(select(Document.id).where(Document.id.in_(ids)).order_by(Document.id).with_for_update())
+    # the rows are loaded as they are locked: session.get() then finds each document in the session
+    session.scalars(select(Document).where(Document.id.in_(ids)).order_by(Document.id).with_for_update()).all()
     newest = (select(Version.id).where(Version.document_id == Document.id)
               .order_by(Version.fetched_at.desc(), Version.id.desc()).limit(1).scalar_subquery())
     rows = session.scalars(
@@ -184,8 +185,10 @@ def record_check(session: Session, doc: Document, fetch: Fetch, shrink_hold: flo
         outcome=fetch.outcome,
     )
     recorded = Recorded(check=check)
-    if fetch.outcome == "not_modified":
+    previous = None
+    if fetch.outcome in ("not_modified", "fetched"):
         previous = latest_version(session, doc.id) if locked is None else locked.previous(doc.id)
+    if fetch.outcome == "not_modified":
         if previous is None:  # nothing to be unchanged from: the server's 304 cannot be right
             check.outcome = "structural"
             check.detail = f"{fetch.detail or 'HTTP 304 Not Modified'}, but no version is stored yet"
@@ -195,7 +198,7 @@ def record_check(session: Session, doc: Document, fetch: Fetch, shrink_hold: flo
         if not fetch.text or fetch.body is None:
             check.outcome, check.detail = "structural", fetch.detail or "empty text"
         else:
-            recorded = _record_text(session, doc, fetch, check, shrink_hold, locked)
+            recorded = _record_text(session, doc, fetch, check, shrink_hold, previous)
     elif fetch.outcome not in FAILURES:
         check.outcome, check.detail = "structural", f"unknown outcome {fetch.outcome!r}"
     kept = _summarised(session, check) if summarise and round_key is None and check.outcome == "unchanged" else None
@@ -226,9 +229,8 @@ def _summarised(session: Session, check: Check) -> Check | None:
 
 
 def _record_text(session: Session, doc: Document, fetch: Fetch, check: Check,
-                 shrink_hold: float, locked: Locked | None = None) -> Recorded:
+                 shrink_hold: float, previous: Version | None) -> Recorded:
     assert fetch.text is not None and fetch.body is not None
-    previous = latest_version(session, doc.id) if locked is None else locked.previous(doc.id)
     digest = check.text_sha256 = sha256(fetch.text)
     if previous is not None and previous.text_sha256 == digest:
         check.outcome = "unchanged"
