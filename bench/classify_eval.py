@@ -126,6 +126,12 @@ def labelled_set(title: str, rows: list[dict], texts: Callable[[dict], tuple[str
     noise = [row for row, _ in found if not row["material"]]
     wrong = sum(cache[row["id"]].material for row in noise)
     print(f"non-material pairs called material: {wrong} of {len(noise)} ({wrong / max(1, len(noise)):.1%})")
+    archive = [row for row in noise if row.get("archive_change")]
+    if archive:
+        wrong_archive = sum(cache[row["id"]].material for row in archive)
+        print(f"    of which archive changes (the archive's doing, not the service's): {wrong_archive} of "
+              f"{len(archive)}; the service's own non-material edits: {wrong - wrong_archive} of "
+              f"{len(noise) - len(archive)}")
 
 
 def main() -> None:
