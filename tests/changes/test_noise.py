@@ -74,3 +74,12 @@ def test_anchor_link_forms_read_alike() -> None:
     assert to_display(plain) == to_display(angle) == \
         "The previous amendment was effective on February 20, 2026."
     assert not compare(plain, angle).material
+
+
+def test_us_address_with_state_written_out_is_no_region() -> None:
+    """Vimeo (2022): the notice address moved within New York, the state written out before its ZIP
+    code; an address is not where a practice applies (classifier 1.5)."""
+    old = "_Attention: Legal Department_  \n_555 West 18th Street_  \n_New York, New York 10011_"
+    new = "_Attention: Legal Department_  \n_330 West 34th Street, 5th Floor_  \n_New York, New York 10001_"
+    assert "regions" not in compare(old, new).labels
+    assert compare("This applies to users.", "This applies to users in New York.").labels == ["regions"]
