@@ -181,6 +181,31 @@ def _filler_edits(h: RawHunk, noise: NoiseRules) -> bool:
     return bool(changed) and all(w.lower() in noise.filler_words for _, text in changed for w in words(text))
 
 
+_DETAIL_NUMBER = re.compile(r"^[\d\s/+().-]*\d[\d\s/+().-]*$")
+
+
+def _contact_detail(h: RawHunk, noise: NoiseRules) -> bool:
+    """Only a postal address or a person's name changed in a company's contact or registration
+    details (an office moved, a new director): every changed word is a number, a capitalised name
+    or an address word, in a sentence the contact pattern recognises. An e-mail or web address and a
+    company's legal form ("GmbH", "Ltd") are not details: they stay material."""
+    if noise.contact is None or not noise.contact.search(h.new.ctx or h.old.ctx):
+        return False
+    changed = [w for op, text in h.edits if op != 0 for w in text.split()]
+    if not changed or len(changed) > 2 * noise.label_line_max_words:
+        return False
+    for token in changed:
+        word = token.strip(".,;:()[]*_\"'“”‘’")
+        if not word:
+            continue
+        if "@" in word or "/" in word or word.lower().rstrip(".") in noise.legal_forms:
+            return False
+        if not (_DETAIL_NUMBER.match(word) or word.lower() in noise.address_words
+                or word[0].isupper() and word[1:] != word[1:].upper() or len(word) <= 2 and word[0].isupper()):
+            return False
+    return True
+
+
 def _abbreviation(ow: list[str], nw: list[str]) -> bool:
     """One word written out or shortened ("article" <-> "art.")."""
     if len(ow) != 1 or len(nw) != 1:
@@ -307,6 +332,8 @@ def judge_content(h: RawHunk, has_cues: bool, has_direct: bool, noise: NoiseRule
         return False, "abbreviation written out or shortened"
     if has_cues:
         return True, ""
+    if _contact_detail(h, noise):
+        return False, "contact or registration details only (postal address, names)"
     if _menu_label(h, noise):
         return False, "menu link label"
     if whole is not None and _truncation(whole, noise):

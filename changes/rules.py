@@ -152,6 +152,9 @@ class NoiseRules:
     language_min_hits: int = 0
     language_margin: float = 1.0
     language_link: re.Pattern[str] | None = None
+    contact: re.Pattern[str] | None = None
+    address_words: frozenset[str] = frozenset()
+    legal_forms: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, eq=False)
@@ -277,7 +280,7 @@ def parse_noise(data: dict[str, Any]) -> NoiseRules:
             "label_line_max_words", "nav_min_items", "stub_ratio", "stub_min_chars",
             "truncation_max_words", "month_words", "date_words", "revision_pattern", "number_units",
             "cookie_banner_patterns", "cookie_banner_max_words", "language_stopwords", "language_min_hits",
-            "language_margin", "language_link_pattern"}
+            "language_margin", "language_link_pattern", "contact_pattern", "address_words", "legal_forms"}
     _check_keys("noise.toml", data, keys, keys)
     ignore = "|".join(f"(?:{p})" for p in data["ignore_patterns"])
     return NoiseRules(
@@ -307,6 +310,9 @@ def parse_noise(data: dict[str, Any]) -> NoiseRules:
         language_min_hits=int(data["language_min_hits"]),
         language_margin=float(data["language_margin"]),
         language_link=_compile("noise.language_link_pattern", data["language_link_pattern"]),
+        contact=_compile("noise.contact_pattern", data["contact_pattern"], case_sensitive=True),
+        address_words=frozenset(w.lower() for w in data["address_words"]),
+        legal_forms=frozenset(w.lower() for w in data["legal_forms"]),
     )
 
 

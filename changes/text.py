@@ -21,8 +21,12 @@ _SPACES = re.compile("[\u00a0\u202f\u2007\u2009\u3000\t\r\f\v]")
 # than parentheses and spaces, or a parenthesised such run; giving characters back can never let the
 # rest of the pattern match (it goes on with a space, a quote or ")"), so the matches are those of the
 # plain quantifiers, found without the per-character backtracking state.
+# A link's destination: in angle brackets (CommonMark's form for one with spaces: "(<#Previous User
+# Agreement>)"), an in-page anchor written with its spaces ("(#Previous User Agreement)", as archives
+# write it), or a run as above. The two forms of one anchor must read alike.
+_DEST = r"(?:<[^<>\n]*+>|#[^()\n]*+|(?:[^()\s]++|\([^()\s]*+\))*+)"
 TOKEN = re.compile(
-    r"!?\[[^\]\n]*\]\((?:[^()\s]++|\([^()\s]*+\))*+(?:\s+\"[^\"\n]*\")?\)"  # Markdown link or image (with an
+    r"!?\[[^\]\n]*\]\(" + _DEST + r"(?:\s+\"[^\"\n]*\")?\)"  # Markdown link or image (with an
     #                                                                  optional "title"), one token
     r"|<[^<>\n]{1,200}>"                              # an HTML tag such as <br>
     r"|https?://[^\s<>()\[\]]+"                      # bare URL
@@ -30,13 +34,13 @@ TOKEN = re.compile(
     r"|\n|[ ]+"                                       # line break / spaces
     r"|[^\w\s]"                                       # any other single character
 )
-LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(((?:[^()\s]++|\([^()\s]*+\))*+)(?:\s+\"[^\"\n]*\")?\)")
+LINK = re.compile(r"(!?)\[([^\]\n]*)\]\((" + _DEST + r")(?:\s+\"[^\"\n]*\")?\)")
 # LINK for to_display: the same matches, but every alternative starts with a literal ("![" or "["),
 # so the regex engine skips to the next "!" or "[" fast instead of trying each position; group 1 is
 # LINK's group 2 (the link's text).
-_LINK_TEXT = re.compile(r"(?:!\[|\[)([^\]\n]*)\]\((?:[^()\s]++|\([^()\s]*+\))*+(?:\s+\"[^\"\n]*\")?\)")
+_LINK_TEXT = re.compile(r"(?:!\[|\[)([^\]\n]*)\]\(" + _DEST + r"(?:\s+\"[^\"\n]*\")?\)")
 _TAG = re.compile(r"<[^<>\n]{1,200}>")
-_IMAGE = re.compile(r"!\[[^\]\n]*\]\((?:[^()\s]++|\([^()\s]*+\))*+(?:\s+\"[^\"\n]*\")?\)")
+_IMAGE = re.compile(r"!\[[^\]\n]*\]\(" + _DEST + r"(?:\s+\"[^\"\n]*\")?\)")
 _URL = re.compile(r"https?://[^\s<>()\[\]]+")
 # 1.4: a number in bold ("**1\. Comment ...**", a contents entry) is a list marker too
 _LIST_MARKER = re.compile(r"(?m)^\s*(?:[-*+•·>]+|[*_]{0,3}(?:\d+(?:\\?\.\d+)*\\?[.)]|\(?[a-zA-Z]\)|[ivxIVX]+\\?\.))\s+")

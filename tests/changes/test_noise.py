@@ -36,3 +36,50 @@ def test_bold_numbered_contents_entries_are_list_markers() -> None:
     new = "[1\\. Comment Nous Traitons Vos Données Personnelles >](linkto:#ps-1)"
     assert norm(old, noise) == norm(new, noise)
     assert norm("**1\\. Données**", noise) != norm("**1\\. Cookies**", noise)
+
+
+CONTACT = ("Yelp Ireland Ltd., 70 Sir John Rogerson’s Quay, Dublin 2, Ireland; CRO no: 484943; "
+           "Director: {who}; Tel: +353 (0)1 4863212, E-mail: {mail}")
+
+
+@pytest.mark.parametrize(("old", "new", "material"), [
+    # a new director, a moved office: where the company sits and who signs for it
+    (CONTACT.format(who="L. Wilson (US)", mail="privacy@yelp.ie"),
+     CONTACT.format(who="E. Jajeh (US)", mail="privacy@yelp.ie"), False),
+    ("Our contact details are as follows: Am Strandkai 1, 20457 Hamburg, Germany, Tel.: +49 40 419 131-0.",
+     "Our contact details are as follows: Baumwall 7, 20459 Hamburg, Germany, Tel.: +49 40 419 131-0.", False),
+    # an e-mail address is where to exercise a right; a legal form names another company
+    (CONTACT.format(who="L. Wilson (US)", mail="privacy@yelp.ie"),
+     CONTACT.format(who="L. Wilson (US)", mail="dpo@yelp.com"), True),
+    ("Our EU representative is Valve GmbH, Hamburg (registered office: Stadthausbrücke 8, 20355 Hamburg).",
+     "Our EU representative is Rivacy GmbH, Hamburg (registered office: Stadthausbrücke 8, 20355 Hamburg).", True),
+    # names outside a company's details: no rule applies
+    ("Requests are reviewed by Alice Martin within 30 days.",
+     "Requests are reviewed by Bob Stone within 30 days.", True),
+])
+def test_contact_details(old: str, new: str, material: bool) -> None:
+    """Classifier 1.5: only a postal address or a person's name in a company's contact or
+    registration details changed (labellers e and g: not material; fixtures/field has the real
+    Yelp and Xing passages)."""
+    assert compare(old, new).material is material
+
+
+def test_anchor_link_forms_read_alike() -> None:
+    """An in-page anchor written with its spaces and in CommonMark's angle brackets is one link
+    (eBay, 2026: the archive re-wrote the first as the second)."""
+    from changes.text import to_display
+
+    plain = "The [previous amendment](#Previous User Agreement) was effective on February 20, 2026."
+    angle = "The [previous amendment](<#Previous User Agreement>) was effective on February 20, 2026."
+    assert to_display(plain) == to_display(angle) == \
+        "The previous amendment was effective on February 20, 2026."
+    assert not compare(plain, angle).material
+
+
+def test_us_address_with_state_written_out_is_no_region() -> None:
+    """Vimeo (2022): the notice address moved within New York, the state written out before its ZIP
+    code; an address is not where a practice applies (classifier 1.5)."""
+    old = "_Attention: Legal Department_  \n_555 West 18th Street_  \n_New York, New York 10011_"
+    new = "_Attention: Legal Department_  \n_330 West 34th Street, 5th Floor_  \n_New York, New York 10001_"
+    assert "regions" not in compare(old, new).labels
+    assert compare("This applies to users.", "This applies to users in New York.").labels == ["regions"]
