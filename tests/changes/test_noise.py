@@ -83,3 +83,15 @@ def test_us_address_with_state_written_out_is_no_region() -> None:
     new = "_Attention: Legal Department_  \n_330 West 34th Street, 5th Floor_  \n_New York, New York 10001_"
     assert "regions" not in compare(old, new).labels
     assert compare("This applies to users.", "This applies to users in New York.").labels == ["regions"]
+
+
+def test_dash_screen_reader_hint_in_link_text() -> None:
+    """eBay (2023, 2026): a link's text gains " - opens in new window or tab", a screen reader's
+    hint, with another target: the same text (labeller g's pairs: not material)."""
+    old = ('To initiate Informal Dispute Resolution, you must give notice to eBay by submitting a Notice of '
+           'Dispute ("Notice") via this [webform](http://legalhelpcenter.ebay.com/).')
+    new = ('To initiate Informal Dispute Resolution, you must give notice to eBay by submitting a Notice of '
+           'Dispute ("Notice") via this [webform - opens in new window or tab](https://www.ebay.com/legalhelpcenter)')
+    assert not compare(old, new).material
+    assert compare("See the [form](https://x.example/f).",
+                   "See the [form](https://x.example/f). It opens in a new window only for members.").material
