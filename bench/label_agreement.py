@@ -2,7 +2,7 @@
 
 Usage:
   python bench/label_agreement.py --sample N --seed S --out FILE [--export DIR] [--shared DIR] [--ota DIR]
-  python bench/label_agreement.py --compare FILE [--verbose] [--shared DIR]
+  python bench/label_agreement.py --compare FILE [--verbose] [--shared DIR] [--own FILE]
 
 `--sample` draws N/2 pair ids from the shared hand-labelled set (../shared/labelled) and N/2 from the
 held-out split of fixtures/labelled/pairs.jsonl, seeded, and writes a work list holding only each pair's
@@ -169,9 +169,10 @@ def main() -> None:
                          "for whoever changes rules)")
     ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="the shared hand-labelled set")
     ap.add_argument("--ota", type=Path, default=DEFAULT_OTA, help="a folder of Open Terms Archive clones")
+    ap.add_argument("--own", type=Path, default=OWN, help="our own labelled pairs (default: fixtures/labelled)")
     args = ap.parse_args()
     shared = load_jsonl(args.shared / "pairs.jsonl")
-    held_out = [r for r in load_jsonl(OWN) if r["split"] == "held_out"]
+    held_out = [r for r in load_jsonl(args.own) if r["split"] == "held_out"]
     if args.sample:
         if args.out is None:
             ap.error("--sample needs --out")
