@@ -43,6 +43,19 @@ def load_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+def default_shared() -> Path:
+    """../shared/labelled beside the checkout; from a git worktree elsewhere, beside the main checkout
+    (the folder holding the repository's common .git)."""
+    here = ROOT.parent / "shared" / "labelled"
+    if here.exists():
+        return here
+    done = subprocess.run(["git", "rev-parse", "--path-format=absolute", "--git-common-dir"], cwd=ROOT,
+                          capture_output=True, text=True)
+    common = Path(done.stdout.strip()) if done.returncode == 0 and done.stdout.strip() else None
+    main = common.parent.parent / "shared" / "labelled" if common is not None else here
+    return main if main.exists() else here
+
+
 def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     p = tp / (tp + fp) if tp + fp else 1.0
     r = tp / (tp + fn) if tp + fn else 1.0
@@ -140,8 +153,8 @@ def labelled_set(title: str, rows: list[dict], texts: Callable[[dict], tuple[str
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--verbose", "-v", action="store_true", help="list every FP/FN pair")
-    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "labelled",
-                    help="the shared hand-labelled set (default: ../shared/labelled)")
+    ap.add_argument("--shared", type=Path, default=default_shared(),
+                    help="the shared hand-labelled set (default: ../shared/labelled beside the main checkout)")
     ap.add_argument("--texts", type=Path, action="append", default=[],
                     help="a folder holding <dir>/old.md and <dir>/new.md of fixtures/labelled rows")
     ap.add_argument("--ota", type=Path, help="a folder of Open Terms Archive *-versions clones")

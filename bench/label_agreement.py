@@ -32,12 +32,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from classify_eval import LABELS, load_jsonl, pair_texts  # noqa: E402
+from classify_eval import LABELS, default_shared, load_jsonl, pair_texts  # noqa: E402
 
 FIELDS = ("material", *LABELS)
 SETS = ("shared", "held_out")
 OWN = ROOT / "fixtures" / "labelled" / "pairs.jsonl"
-DEFAULT_SHARED = ROOT.parent / "shared" / "labelled"
+DEFAULT_SHARED = default_shared()
 DEFAULT_OTA = Path("/work/.mirror")
 
 
