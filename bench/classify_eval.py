@@ -128,18 +128,20 @@ def pair_texts(row: dict, texts: list[Path], ota: Path | None) -> tuple[str, str
 def labelled_set(title: str, rows: list[dict], texts: Callable[[dict], tuple[str, str] | None],
                  verbose: bool, pair_lines: bool = True, cache: dict[str, object] | None = None) -> None:
     """Score a set of labelled version pairs whose texts are read by `texts` (rows without texts are
-    counted and skipped); `cache` keeps results by id across calls on overlapping rows."""
-    found = [(row, t) for row in rows if (t := texts(row)) is not None]
+    counted and skipped); `cache` keeps results by id (None: no texts) across calls on overlapping
+    rows, so a pair's texts are read and compared once."""
+    cache = {} if cache is None else cache
+    for row in rows:
+        if row["id"] not in cache:
+            t = texts(row)
+            cache[row["id"]] = compare(*t) if t is not None else None
+    found = [row for row in rows if cache[row["id"]] is not None]
     if len(found) < len(rows):
         print(f"\n({title}: {len(rows) - len(found)} of {len(rows)} pairs have no texts here, skipped)")
     if not found:
         return
-    cache = {} if cache is None else cache
-    for row, t in found:
-        if row["id"] not in cache:
-            cache[row["id"]] = compare(*t)
-    score([row for row, _ in found], lambda row: cache[row["id"]], title, verbose, pair_lines)
-    noise = [row for row, _ in found if not row["material"]]
+    score(found, lambda row: cache[row["id"]], title, verbose, pair_lines)
+    noise = [row for row in found if not row["material"]]
     wrong = sum(cache[row["id"]].material for row in noise)
     print(f"non-material pairs called material: {wrong} of {len(noise)} ({wrong / max(1, len(noise)):.1%})")
     archive = [row for row in noise if row.get("archive_change")]
@@ -197,10 +199,9 @@ def main() -> None:
     own = load_jsonl(ROOT / "fixtures/labelled/pairs.jsonl")
     own_cache: dict[str, object] = {}
     splits = ("tuning",) if args.no_held_out else ("tuning", "held_out")
-    for split, what in (("tuning", "rules were tuned on it"), ("held_out", "never tuned on")):
-        if split not in splits:
-            continue
-        labelled_set(f"own hand-labelled set, {split} (fixtures/labelled; {what})",
+    what = {"tuning": "rules were tuned on it", "held_out": "never tuned on"}
+    for split in splits:
+        labelled_set(f"own hand-labelled set, {split} (fixtures/labelled; {what[split]})",
                      [r for r in own if r["split"] == split],
                      lambda row: pair_texts(row, args.texts, args.ota), args.verbose and split == "tuning",
                      not (args.blind and split == "held_out"), own_cache)
