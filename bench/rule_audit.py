@@ -21,7 +21,8 @@ Then, for each rule, it scores the rules without it and prints what the rule ear
 
 For each rule it prints the pair-level decisions it puts right and wrong (material and each label,
 against the gold), and the platforms they fall on:
-- `fits one platform`: every decision it puts right is on one platform;
+- `one platform`: every decision it puts right is on one platform (read the rule: a general form
+  met once so far, or a fit to one sentence? A field row of a tuning pair counts its passage twice);
 - `harms`: it puts more wrong than right;
 - `idle`: it decides nothing on these sets (its field row or unit test is then its only evidence).
 
@@ -190,7 +191,7 @@ def report(rule: Rule, pairs: list[Pair], base: list[tuple[bool, ...]]) -> tuple
     elif n_wrong > n_right:
         verdict = "harms"
     elif len(right) == 1 and n_right - n_wrong <= 2:
-        verdict = "fits one platform"
+        verdict = "one platform"
     else:
         verdict = "earns"
     detail = "; ".join(f"+{plat}: {', '.join(v)}" for plat, v in sorted(right.items()))
