@@ -42,6 +42,9 @@ _LINK_TEXT = re.compile(r"(?:!\[|\[)([^\]\n]*)\]\(" + _DEST + r"(?:\s+\"[^\"\n]*
 _TAG = re.compile(r"<[^<>\n]{1,200}>")
 _IMAGE = re.compile(r"!\[[^\]\n]*\]\(" + _DEST + r"(?:\s+\"[^\"\n]*\")?\)")
 _URL = re.compile(r"https?://[^\s<>()\[\]]+")
+# A "mailto:" scheme left in a link's visible text by broken markup ("(mailto:[privacy@x.ai](...))"
+# shows "(mailto:privacy@x.ai)"): the address is the words a reader reads, not the scheme.
+_MAILTO = re.compile(r"\bmailto:", re.I)
 # 1.4: a number in bold ("**1\. Comment ...**", a contents entry) is a list marker too
 _LIST_MARKER = re.compile(r"(?m)^\s*(?:[-*+•·>]+|[*_]{0,3}(?:\d+(?:\\?\.\d+)*\\?[.)]|\(?[a-zA-Z]\)|[ivxIVX]+\\?\.))\s+")
 _KEEP = re.compile(r"[^\W_]+|[$€£%@]")
@@ -213,6 +216,8 @@ def _norm_cached(text: str, noise_id: int) -> str:
         text = to_display(text)
     if "http" in text:
         text = _URL.sub(lambda m: canonical_url(m.group(0), noise), text)
+    if "ailto:" in text or "AILTO:" in text:  # mailto:, Mailto:, MAILTO:
+        text = _MAILTO.sub("", text)
     low = text.lower()
     if (any(lit in low for lit in noise.ignore_literals) or not noise.ignore_literals) \
             and _may_match(noise.ignore, text, low):

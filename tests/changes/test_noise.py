@@ -76,6 +76,15 @@ def test_anchor_link_forms_read_alike() -> None:
     assert not compare(plain, angle).material
 
 
+def test_mailto_left_in_link_text_by_broken_markup() -> None:
+    """Grok (2025-11-25, a tuning pair): malformed markup around the DPO's address is fixed; the
+    visible "(mailto:privacy@x.ai)" becomes "privacy@x.ai", the same address (classifier 1.6)."""
+    old = "* You can contact our Data Protection Officer at (mailto:[privacy@x.ai](mailto:privacy@x.ai))."
+    new = "* You can contact our Data Protection Officer at [privacy@x.ai](mailto:privacy@x.ai)."
+    assert not compare(old, new).material
+    assert compare(old, new.replace("privacy@x.ai", "dpo@x.ai")).material
+
+
 def test_us_address_with_state_written_out_is_no_region() -> None:
     """Vimeo (2022): the notice address moved within New York, the state written out before its ZIP
     code; an address is not where a practice applies (classifier 1.5)."""
