@@ -5,7 +5,9 @@ are layout, not blocks. The section path comes from ATX (``#``) and setext headi
 written inside list items (``3. ## 2. How We Use Your Data``, ``- ## Title``, an item underlined
 with dashes, or one flattened with its underline: ``8. 2. How We Use Your Data ------``), with a list
 number before the heading's own number dropped, and the item's marker dropped from a heading
-underlined inside its item (``1. Introduction`` over an indented ``----`` is "Introduction"). A lone level-1 heading
+underlined inside its item (``1. Introduction`` over an indented ``----`` is "Introduction"). A line that is
+all bold, numbered or not (``121. **US STATE LAW PRIVACY ADDENDUM**``), is a heading one level below any
+ATX or setext heading, unless it is a bold link or a date line. A lone level-1 heading
 (the document's title) is left out of the paths, and so is a table of contents: it is never
 the parent of the headings after it.
 """
@@ -29,6 +31,14 @@ _WS = re.compile(r"[ \t]+")
 _LIST_NUM = re.compile(r"^\d+\.\s+(?=\d)")
 _ITEM_MARK = re.compile(r"^\s{0,12}(?:[-*+]|\d{1,3}[.)])\s+")
 _ROW_LABEL = re.compile(r"^\|\s*\*\*(.+?)\*\*")
+# A line that is all bold, numbered or not ("121. **US STATE LAW PRIVACY ADDENDUM**", "**1.3 Information
+# we receive from third parties.**"): a heading written as emphasis, below any ATX or setext level.
+_BOLD_LINE = re.compile(r"^\s{0,12}(?:(?:[-*+]|\d{1,3}[.)])\s+)?\*\*(?!\*)([^*\n]{2,120}?)\*\*\s*:?\s*$")
+# Not a heading: a bold link ("**[Learn how to update your settings](...)**", a summary's pointer) or a
+# bold date line ("**Effective: March 13, 2024**").
+_BOLD_NOT_HEADING = re.compile(r"^\s*\[[^\]]*\]\([^)]*\)\W*$|^\W*(?:effective|last (?:updated|modified|revised)|updated|date|dated|version)\b", re.I)
+BOLD_LEVEL = 7
+BOLD_MAX_WORDS = 12
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,10 @@ def parse_blocks(text: str) -> list[Block]:
             heads.append((i, len(m.group(1)), _heading_text(m.group(2))))
         elif line.endswith(("---", "===")) and (f := _flat_setext(line)) is not None:
             heads.append((i, *f))
+        elif "**" in line and (b := _BOLD_LINE.match(line)) is not None \
+                and len(b.group(1).split()) <= BOLD_MAX_WORDS and not _BOLD_NOT_HEADING.match(b.group(1)) \
+                and not _SETEXT.match(lines[i + 1] if i + 1 < len(lines) else ""):
+            heads.append((i, BOLD_LEVEL, _heading_text(b.group(1))))
         elif first in ("=", "-") and _SETEXT.match(line):
             underline[i] = True
             if i > 0 and lines[i - 1].strip() and not _LAYOUT.match(lines[i - 1]):
