@@ -98,6 +98,7 @@ class Label:
     sentence_mask: re.Pattern[str] | None = None   # cues in a sentence (to "." or ";") matching this are ignored
     ignore_renames: bool = False           # a unit that only swaps names gets no such label
     sentence_mask_pre: Pre = ()            # explicit pre-check of the sentence mask (lower-cased text)
+    sentence_company: bool = False         # weak cues add up only within one changed sentence
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,11 @@ class NoiseRules:
     contact: re.Pattern[str] | None = None
     address_words: frozenset[str] = frozenset()
     legal_forms: frozenset[str] = frozenset()
+    same_tokens: frozenset[tuple[str, str]] = frozenset()  # pairs of tokens that read the same, both ways
+    title_words: frozenset[str] = frozenset()  # words of a document's title or a breadcrumb line
+    title_joiners: frozenset[str] = frozenset()  # words joining a title's words ("of", "de")
+    title_max_words: int = 0                   # longest line read as a title or breadcrumb
+    name_min_count: int = 0                    # a capitalised word this frequent in a version is a name
 
 
 @dataclass(frozen=True, eq=False)
@@ -184,6 +190,14 @@ def _compile(where: str, regex: str, case_sensitive: bool = False) -> re.Pattern
         raise RulesError(f"{where}: bad regex {regex!r}: {exc}") from exc
 
 
+def _company(where: str, value: Any) -> bool:
+    """Whether a label's weak cues need company in their own sentence (``company = "sentence"``) or
+    anywhere in the unit (``"unit"``, the default)."""
+    if value not in ("unit", "sentence"):
+        raise RulesError(f"{where}: company must be 'unit' or 'sentence'")
+    return value == "sentence"
+
+
 def parse_labels(data: dict[str, Any]) -> tuple[Label, ...]:
     """Validate the ``[labels.*]`` tables of labels.toml."""
     _check_keys("labels.toml", data, {"labels"}, {"labels"})
@@ -192,7 +206,7 @@ def parse_labels(data: dict[str, Any]) -> tuple[Label, ...]:
         where = f"labels.{name}"
         _check_keys(where, table, {"description", "threshold", "context_factor", "contract", "patterns",
                                    "window", "anchored", "mask", "mask_pre", "section", "section_ignore",
-                                   "sentence_mask", "sentence_mask_pre", "ignore_renames"},
+                                   "sentence_mask", "sentence_mask_pre", "ignore_renames", "company"},
                     {"threshold", "patterns"})
         seen: set[str] = set()
         patterns = []
@@ -228,7 +242,8 @@ def parse_labels(data: dict[str, Any]) -> tuple[Label, ...]:
                             _compile(f"{where}.sentence_mask", table["sentence_mask"], True)
                             if "sentence_mask" in table else None,
                             bool(table.get("ignore_renames", False)),
-                            _pre(f"{where}.sentence_mask_pre", table.get("sentence_mask_pre", []), False)))
+                            _pre(f"{where}.sentence_mask_pre", table.get("sentence_mask_pre", []), False),
+                            _company(where, table.get("company", "unit"))))
     return tuple(sorted(labels, key=lambda lab: lab.name))
 
 
@@ -281,7 +296,8 @@ def parse_noise(data: dict[str, Any]) -> NoiseRules:
             "truncation_max_words", "month_words", "date_words", "revision_pattern", "number_units",
             "cookie_banner_patterns", "cookie_banner_max_words", "language_stopwords", "language_min_hits",
             "language_margin", "language_link_pattern", "contact_pattern", "address_words", "legal_forms"}
-    _check_keys("noise.toml", data, keys, keys)
+    optional = {"same_tokens", "title_words", "title_joiners", "title_max_words", "name_min_count"}
+    _check_keys("noise.toml", data, keys | optional, keys)
     ignore = "|".join(f"(?:{p})" for p in data["ignore_patterns"])
     return NoiseRules(
         tracking_params=tuple(data["tracking_params"]),
@@ -313,6 +329,11 @@ def parse_noise(data: dict[str, Any]) -> NoiseRules:
         contact=_compile("noise.contact_pattern", data["contact_pattern"], case_sensitive=True),
         address_words=frozenset(w.lower() for w in data["address_words"]),
         legal_forms=frozenset(w.lower() for w in data["legal_forms"]),
+        title_words=frozenset(w.lower() for w in data.get("title_words", [])),
+        title_joiners=frozenset(w.lower() for w in data.get("title_joiners", [])),
+        title_max_words=int(data.get("title_max_words", 0)),
+        name_min_count=int(data.get("name_min_count", 0)),
+        same_tokens=frozenset(p for a, b in data.get("same_tokens", []) for p in ((a.lower(), b.lower()), (b.lower(), a.lower()))),
     )
 
 
