@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from changes.diff import RawHunk, Side
 from changes.echo import overlaps, sentence_ranges
 from changes.literals import gate_literals, present, satisfied
-from changes.rules import DIGIT, Label, Pre, Rules, SeverityRule
+from changes.rules import DIGIT, Pre, Rules, SeverityRule
 from changes.text import case_trap
 
 MAX_EVIDENCE = 3
@@ -352,45 +352,6 @@ def _name_swap(h: RawHunk) -> bool:
         for p in pieces)
 
 
-_CLAUSE_END = re.compile(r"[;:][\s\"'”’)*_]*$")
-
-
-def _sentence_key(c: Cue, h: RawHunk) -> tuple[str, int]:
-    """Which sentence of its side a cue lies in: the sentences of ``sentence_ranges``, joined across
-    ";" and ":" ("we do not retain prompts; ... may use them to improve our models" is one)."""
-    if c.sentence.startswith(SECTION_CUE):
-        return ("section", 0)
-    ctx = h.new.ctx if c.side == "new" else h.old.ctx
-    k = 0
-    for n, (a, b) in enumerate(sentence_ranges(ctx)):
-        if a > c.start:
-            break
-        if n and not _CLAUSE_END.search(ctx[max(0, a - 8):a]):
-            k = n  # a new sentence starts here
-    return (c.side, k)
-
-
-def _sentence_score(mine: list[Cue], label: Label, h: RawHunk) -> float:
-    """A label's score when weak cues need company in their own sentence (``company = "sentence"``):
-    the best score of one changed sentence. "Model" in a list of device details and "algorithms" in
-    a vendor's description, two rows of one removed table, are two passing mentions, not one
-    statement about AI."""
-    if any(c.dist <= label.window and c.weight >= label.threshold for c in mine):
-        return label.threshold  # a strong anchored cue holds the label by itself
-    groups: dict[tuple[str, int], list[Cue]] = {}
-    for c in mine:
-        groups.setdefault(_sentence_key(c, h), []).append(c)
-    best = 0.0
-    for cues in groups.values():
-        anchored: dict[str, float] = {}
-        context: dict[str, float] = {}
-        for c in cues:
-            (anchored if c.dist <= label.window else context)[c.pattern] = c.weight
-        best = max(best, sum(anchored.values()) + label.context_factor * sum(
-            w for k, w in context.items() if k not in anchored))
-    return best
-
-
 def classify_hunk(h: RawHunk, rules: Rules) -> Classification:
     """Labels, evidence, entities and per-label direction of one hunk."""
     result = Classification()
@@ -413,8 +374,6 @@ def classify_hunk(h: RawHunk, rules: Rules) -> Classification:
             continue  # a rename (LABELS.md: a product rename is not ai_training)
         score = sum(anchored.values()) + label.context_factor * sum(
             w for k, w in context.items() if k not in anchored)
-        if score >= label.threshold and label.sentence_company:
-            score = _sentence_score(mine, label, h)
         if score < label.threshold:
             continue
         result.labels.append(label.name)

@@ -98,7 +98,6 @@ class Label:
     sentence_mask: re.Pattern[str] | None = None   # cues in a sentence (to "." or ";") matching this are ignored
     ignore_renames: bool = False           # a unit that only swaps names gets no such label
     sentence_mask_pre: Pre = ()            # explicit pre-check of the sentence mask (lower-cased text)
-    sentence_company: bool = False         # weak cues add up only within one changed sentence
 
 
 @dataclass(frozen=True)
@@ -190,14 +189,6 @@ def _compile(where: str, regex: str, case_sensitive: bool = False) -> re.Pattern
         raise RulesError(f"{where}: bad regex {regex!r}: {exc}") from exc
 
 
-def _company(where: str, value: Any) -> bool:
-    """Whether a label's weak cues need company in their own sentence (``company = "sentence"``) or
-    anywhere in the unit (``"unit"``, the default)."""
-    if value not in ("unit", "sentence"):
-        raise RulesError(f"{where}: company must be 'unit' or 'sentence'")
-    return value == "sentence"
-
-
 def parse_labels(data: dict[str, Any]) -> tuple[Label, ...]:
     """Validate the ``[labels.*]`` tables of labels.toml."""
     _check_keys("labels.toml", data, {"labels"}, {"labels"})
@@ -206,7 +197,7 @@ def parse_labels(data: dict[str, Any]) -> tuple[Label, ...]:
         where = f"labels.{name}"
         _check_keys(where, table, {"description", "threshold", "context_factor", "contract", "patterns",
                                    "window", "anchored", "mask", "mask_pre", "section", "section_ignore",
-                                   "sentence_mask", "sentence_mask_pre", "ignore_renames", "company"},
+                                   "sentence_mask", "sentence_mask_pre", "ignore_renames"},
                     {"threshold", "patterns"})
         seen: set[str] = set()
         patterns = []
@@ -242,8 +233,7 @@ def parse_labels(data: dict[str, Any]) -> tuple[Label, ...]:
                             _compile(f"{where}.sentence_mask", table["sentence_mask"], True)
                             if "sentence_mask" in table else None,
                             bool(table.get("ignore_renames", False)),
-                            _pre(f"{where}.sentence_mask_pre", table.get("sentence_mask_pre", []), False),
-                            _company(where, table.get("company", "unit"))))
+                            _pre(f"{where}.sentence_mask_pre", table.get("sentence_mask_pre", []), False)))
     return tuple(sorted(labels, key=lambda lab: lab.name))
 
 

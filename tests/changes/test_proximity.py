@@ -60,15 +60,3 @@ def test_partial_scope_without_a_choice_is_regions_only() -> None:
 def test_edit_before_an_unless_clause_leaves_its_choice_alone() -> None:
     r = compare("We use ratings to rank, unless you opt out.", "We use ratings to sort, unless you opt out.")
     assert r.material and r.labels == []
-
-
-def test_weak_ai_cues_in_separate_sentences_are_no_ai_training() -> None:
-    """1.6 (ai_training: company = "sentence"): "Model" in a list of device details and "algorithms" in a
-    vendor's description (DeepSeek 2025-05-09, two rows of one removed table) are passing mentions."""
-    r = compare("We keep your account.",
-                "We keep your account. We collect device information such as brand, model and OS. "
-                "Our vendor provides support for underlying algorithms. Write to privacy@deepseek.com.")
-    assert "ai_training" not in r.labels
-    r = compare("We keep your account.",
-                "We keep your account. Our algorithms learn from the model outputs you rate.")
-    assert "ai_training" in r.labels
