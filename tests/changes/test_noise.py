@@ -113,6 +113,9 @@ ZOOM_INTRO = ("Please read these terms of service carefully. This Agreement is b
      "Avis de confidentialité\n\nÀ compter du : 1 mars 2021\n\nChez Lime, nous protégeons vos données."),
     # a German title reworded
     ("Datenschutzerklärung\n\nWir schützen Ihre Daten.", "Datenschutzhinweise\n\nWir schützen Ihre Daten."),
+    # a breadcrumb of links over the title
+    ("Privacy Policy\n\nWe protect your data.",
+     "[Home](https://x.example/) > [Legal](https://x.example/legal) > Privacy Policy\n\nWe protect your data."),
 ])
 def test_document_title_or_breadcrumb_is_formatting(old: str, new: str) -> None:
     """1.6: a change that only adds, removes or rewords the document's own title or a breadcrumb line."""
