@@ -141,50 +141,9 @@ def meaningful(u: Unit, a: SideData, b: SideData, noise: NoiseRules) -> list[Seg
             gone = "".join("".join(a.toks[s[1]:s[2]]) for s in run)
             came = "".join("".join(b.toks[s[3]:s[4]]) for s in run)
             if norm(gone, noise) != norm(came, noise):
-                out.extend(_trimmed(run, a, b, noise) if len(run) == 2 else run)
+                out.extend(run)
             run = []
     return out or u.changes
-
-
-def _trimmed(run: list[Seg], a: SideData, b: SideData, noise: NoiseRules) -> list[Seg]:
-    """A replacement (one deletion and one insertion) without the tokens at its ends that read the
-    same on both sides: a word whose case alone changed, a link whose title or target alone changed,
-    next to a real edit ("[Learn how to update your settings](... "on Twitter.com")" replaced by the
-    same link titled "on x.com" and a new paragraph: only the paragraph is new)."""
-    (op1, i1, i2, j1, j2), (op2, k1, k2, l1, l2) = run
-    if op1 == op2:
-        return run
-    if op1 > 0:  # the insertion first
-        i1, i2, j1, j2 = k1, k2, j1, j2
-    else:
-        j1, j2 = l1, l2
-    ta, tb = a.toks, b.toks
-    p, q, r, s = i1, i2, j1, j2
-    while p < q and r < s and _same(ta[p], tb[r], noise):
-        p, r = p + 1, r + 1
-    while p < q and r < s and _same(ta[q - 1], tb[s - 1], noise):
-        q, s = q - 1, s - 1
-    if (p, q, r, s) == (i1, i2, j1, j2):
-        return run
-    out: list[Seg] = []
-    if p < q:
-        out.append((-1, p, q, r, r))
-    if r < s:
-        out.append((1, q, q, r, s))
-    return out
-
-
-def _same(x: str, y: str, noise: NoiseRules) -> bool:
-    """Whether two tokens read the same: equal normal forms ("Settings", "settings"; a link with
-    another title or target), or a pair of ``same_tokens`` ("&", "and")."""
-    if x == y:
-        return True
-    a, b = x.lower(), y.lower()
-    if a == b or (a, b) in noise.same_tokens:
-        return True
-    # two plain words that differ beyond case differ (the normal form is only needed for links,
-    # tags and marks)
-    return not (x.isalnum() and y.isalnum()) and norm(x, noise) == norm(y, noise)
 
 
 def edits(u: Unit, a: SideData, b: SideData) -> list[tuple[int, str]]:

@@ -14,7 +14,7 @@ from changes.noise import Names, formatting_only, judge_content
 from changes.rules import Rules, load_rules
 from changes.structure import parse_blocks
 
-CLASSIFIER_VERSION = "1.6"  # 1.1: sentence units, moves, edits; 1.2: echoes, copies, scope and section cues, languages; 1.3: renames, language switchers, footer menus; 1.3.1: outline renumbering; 1.4: precision (addresses, patents, GDPR citations, links, renames, payments, AI product names); 1.5: precision from labellers b and g (company names, sanctions, withdrawal, licences, screen-reader hints; company details, anchor links, scraping bans); 1.6: document titles and breadcrumbs, version widgets, tokens that read the same at a replacement's edges
+CLASSIFIER_VERSION = "1.6"  # 1.1: sentence units, moves, edits; 1.2: echoes, copies, scope and section cues, languages; 1.3: renames, language switchers, footer menus; 1.3.1: outline renumbering; 1.4: precision (addresses, patents, GDPR citations, links, renames, payments, AI product names); 1.5: precision from labellers b and g (company names, sanctions, withdrawal, licences, screen-reader hints; company details, anchor links, scraping bans); 1.6: document titles and breadcrumbs, version widgets
 STUB_NOTE = "capture failure: one version is empty or a stub"
 ECHO_MIN_CHARS = 40  # changed spans shorter than this are edits within a sentence, never echoes
 EFFECTIVE_NOTE = {"added": "takes effect: the other copy of this text was removed",

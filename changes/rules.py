@@ -155,7 +155,6 @@ class NoiseRules:
     contact: re.Pattern[str] | None = None
     address_words: frozenset[str] = frozenset()
     legal_forms: frozenset[str] = frozenset()
-    same_tokens: frozenset[tuple[str, str]] = frozenset()  # pairs of tokens that read the same, both ways
     title_words: frozenset[str] = frozenset()  # words of a document's title or a breadcrumb line
     title_joiners: frozenset[str] = frozenset()  # words joining a title's words ("of", "de")
     title_max_words: int = 0                   # longest line read as a title or breadcrumb
@@ -286,7 +285,7 @@ def parse_noise(data: dict[str, Any]) -> NoiseRules:
             "truncation_max_words", "month_words", "date_words", "revision_pattern", "number_units",
             "cookie_banner_patterns", "cookie_banner_max_words", "language_stopwords", "language_min_hits",
             "language_margin", "language_link_pattern", "contact_pattern", "address_words", "legal_forms"}
-    optional = {"same_tokens", "title_words", "title_joiners", "title_max_words", "name_min_count"}
+    optional = {"title_words", "title_joiners", "title_max_words", "name_min_count"}
     _check_keys("noise.toml", data, keys | optional, keys)
     ignore = "|".join(f"(?:{p})" for p in data["ignore_patterns"])
     return NoiseRules(
@@ -323,7 +322,6 @@ def parse_noise(data: dict[str, Any]) -> NoiseRules:
         title_joiners=frozenset(w.lower() for w in data.get("title_joiners", [])),
         title_max_words=int(data.get("title_max_words", 0)),
         name_min_count=int(data.get("name_min_count", 0)),
-        same_tokens=frozenset(p for a, b in data.get("same_tokens", []) for p in ((a.lower(), b.lower()), (b.lower(), a.lower()))),
     )
 
 
