@@ -10,11 +10,11 @@ from changes.diff import RawHunk, Side, diff_blocks
 from changes.echo import SentenceIndex, counterpart, novel_spans
 from changes.language import switched
 from changes.model import CONTRACT_LABELS, SEVERITY_ORDER, ChangeResult, Hunk
-from changes.noise import formatting_only, judge_content
+from changes.noise import Names, formatting_only, judge_content
 from changes.rules import Rules, load_rules
 from changes.structure import parse_blocks
 
-CLASSIFIER_VERSION = "1.6"  # 1.1: sentence units, moves, edits; 1.2: echoes, copies, scope and section cues, languages; 1.3: renames, language switchers, footer menus; 1.3.1: outline renumbering; 1.4: precision (addresses, patents, GDPR citations, links, renames, payments, AI product names); 1.5: precision from labellers b and g (company names, sanctions, withdrawal, licences, screen-reader hints; company details, anchor links, scraping bans)
+CLASSIFIER_VERSION = "1.6"  # 1.1: sentence units, moves, edits; 1.2: echoes, copies, scope and section cues, languages; 1.3: renames, language switchers, footer menus; 1.3.1: outline renumbering; 1.4: precision (addresses, patents, GDPR citations, links, renames, payments, AI product names); 1.5: precision from labellers b and g (company names, sanctions, withdrawal, licences, screen-reader hints; company details, anchor links, scraping bans); 1.6: rules audited one by one (product-name cue dropped, "improve our models"), bold-line headings, document titles and breadcrumbs, version widgets
 STUB_NOTE = "capture failure: one version is empty or a stub"
 ECHO_MIN_CHARS = 40  # changed spans shorter than this are edits within a sentence, never echoes
 EFFECTIVE_NOTE = {"added": "takes effect: the other copy of this text was removed",
@@ -115,15 +115,17 @@ class _Echoes:
         return self.index[k]  # type: ignore[return-value]
 
 
-def _judged(raw: RawHunk, rules: Rules, effective: bool = False) -> tuple[Hunk, str]:
+def _judged(raw: RawHunk, rules: Rules, effective: bool = False, names: Names | None = None) -> tuple[Hunk, str]:
     """Classify one hunk whose form is not noise, with the reason for its severity; ``effective``
-    hunks are sentences a removed or added copy changes in effect (material whatever their words)."""
+    hunks are sentences a removed or added copy changes in effect (material whatever their words);
+    ``names`` tells the service's name."""
     cl = classify_hunk(raw, rules)
     if effective:
         material, note = True, EFFECTIVE_NOTE[raw.kind]
     else:  # formatting_only gave '': only judge's content checks run
         # a label owed only to the section path does not make a hunk material
-        material, note = judge_content(raw, bool(set(cl.labels) - cl.section_only), cl.any_direct, rules.noise)
+        material, note = judge_content(raw, bool(set(cl.labels) - cl.section_only), cl.any_direct, rules.noise,
+                                       names)
     hunk = _hunk(raw, material, note)
     reason = ""
     if material:
@@ -142,6 +144,7 @@ def compare(old_text: str, new_text: str, rules: Rules | None = None) -> ChangeR
     langs = switched(old_text, new_text, rules.noise)
     judged: list[tuple[Hunk, str]] = []
     echoes = _Echoes(old_text, new_text)
+    names = Names((old_text, new_text), rules.noise)
     for raw in diff_blocks(parse_blocks(old_text), parse_blocks(new_text), rules.noise):
         form = STUB_NOTE if stub else LANGUAGE_NOTE.format(*langs) if langs else formatting_only(raw, rules.noise)
         if form:
@@ -149,7 +152,7 @@ def compare(old_text: str, new_text: str, rules: Rules | None = None) -> ChangeR
         elif not echoes.reduce(raw):
             judged.append((_hunk(raw, False, ECHO_NOTE), ""))
         else:
-            judged.append(_judged(raw, rules))
+            judged.append(_judged(raw, rules, names=names))
     echoes.finish()
     judged += [_judged(raw, rules, effective=True) for raw in echoes.effective]
     hunks = [h for h, _ in judged]

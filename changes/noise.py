@@ -7,6 +7,7 @@ tracked label's vocabulary is never dismissed as a typo, date flap or UI label.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from changes.diff import RawHunk, Side
 from changes.rules import NoiseRules
@@ -269,6 +270,66 @@ def _menu_label(h: RawHunk, noise: NoiseRules) -> bool:
     return bool(sides)
 
 
+def _title_line(h: RawHunk, noise: NoiseRules, is_name: Callable[[str], bool] | None) -> bool:
+    """The unit only adds, removes or rewords a document's title or a breadcrumb line ("ZOOM TERMS OF
+    SERVICE", "Legal / Privacy Policy", "Avis de confidentialité"): every word it changes names a kind
+    of document, is a breadcrumb word, a joining word or the service's name, and so does every other
+    word of the short lines it touches, but for a date ("Privacy Policy - Effective March 1, 2024");
+    each side it changes holds a word of the title list itself (a company's name is no title)."""
+    if not noise.title_words:
+        return False
+    names: set[str] = set()  # capitalised words that must be the service's name
+
+    def title(w: str) -> bool:
+        low = w.lower()
+        if low in noise.title_words or low in noise.title_joiners:
+            return True
+        if is_name is None or not w[:1].isupper() or low in noise.legal_forms:
+            return False
+        names.add(w)
+        return True
+
+    changed = [w for op, text in h.edits if op != 0 for w in words(text)]
+    if not changed or not all(title(w) for w in changed):
+        return False
+    for side in (h.old, h.new):
+        if not side.raw:
+            continue
+        kinds = 0
+        for line in side.blocks:
+            ws = words(line)
+            if len(ws) > noise.title_max_words or not all(
+                    w.isdigit() or _is_date_word(w, noise) or title(w) for w in ws):
+                return False
+            kinds += sum(w.lower() in noise.title_words for w in ws)
+        if not kinds:
+            return False
+    return is_name is None or all(is_name(w) for w in names)  # the costly check last
+
+
+class Names:
+    """The service's name as its versions write it: a capitalised word found at least
+    ``name_min_count`` times in a version and capitalised in nearly all its occurrences ("Zoom",
+    "ZOOM", "Lime"). Counted on first use, per word."""
+
+    def __init__(self, texts: tuple[str, ...], noise: NoiseRules) -> None:
+        self.texts = texts
+        self.min_count = noise.name_min_count
+        self.seen: dict[str, bool] = {}
+
+    def __call__(self, word: str) -> bool:
+        key = word.lower()
+        if key not in self.seen:
+            self.seen[key] = bool(self.min_count) and any(self._name_in(text, key) for text in self.texts)
+        return self.seen[key]
+
+    def _name_in(self, text: str, key: str) -> bool:
+        # not inside a web or e-mail address ("explore.zoom.us", "privacy@zoom.us"): those are lower case
+        found = re.findall(rf"(?<![\w./@-]){re.escape(key)}(?![\w@/-]|\.\w)", text, re.IGNORECASE)
+        capital = sum(1 for x in found if x[:1].isupper())
+        return len(found) >= self.min_count and capital >= 0.9 * len(found)
+
+
 def formatting_only(h: RawHunk, noise: NoiseRules) -> str:
     """Why a hunk carries no meaning whatever its words (moved, formatting, placeholder), or ''."""
     material, reason = _judge_form(h, noise)
@@ -301,8 +362,10 @@ def judge(h: RawHunk, has_cues: bool, has_direct: bool, noise: NoiseRules) -> tu
     return judge_content(h, has_cues, has_direct, noise)
 
 
-def judge_content(h: RawHunk, has_cues: bool, has_direct: bool, noise: NoiseRules) -> tuple[bool, str]:
-    """:func:`judge` for a hunk already known not to be formatting only (``formatting_only`` gave '')."""
+def judge_content(h: RawHunk, has_cues: bool, has_direct: bool, noise: NoiseRules,
+                  is_name: Callable[[str], bool] | None = None) -> tuple[bool, str]:
+    """:func:`judge` for a hunk already known not to be formatting only (``formatting_only`` gave '');
+    ``is_name`` tells the service's name (:class:`Names`)."""
     if h.old.raw and _announcement(h.old.raw, noise) and not _announcement(h.new.raw, noise):
         if h.kind == "removed" or all(_is_date_word(w, noise) for w in words(h.new.raw)) or _placeholder(h.new, noise):
             return False, "update announcement removed"
@@ -336,6 +399,8 @@ def judge_content(h: RawHunk, has_cues: bool, has_direct: bool, noise: NoiseRule
         return False, "contact or registration details only (postal address, names)"
     if _menu_label(h, noise):
         return False, "menu link label"
+    if _title_line(h, noise, is_name):
+        return False, "document title or breadcrumb"
     if whole is not None and _truncation(whole, noise):
         return False, "truncated sentence end (extraction glitch)"
     if whole is not None and _label_lines(whole, noise):

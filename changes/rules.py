@@ -155,6 +155,10 @@ class NoiseRules:
     contact: re.Pattern[str] | None = None
     address_words: frozenset[str] = frozenset()
     legal_forms: frozenset[str] = frozenset()
+    title_words: frozenset[str] = frozenset()  # words of a document's title or a breadcrumb line
+    title_joiners: frozenset[str] = frozenset()  # words joining a title's words ("of", "de")
+    title_max_words: int = 0                   # longest line read as a title or breadcrumb
+    name_min_count: int = 0                    # a capitalised word this frequent in a version is a name
 
 
 @dataclass(frozen=True, eq=False)
@@ -281,7 +285,8 @@ def parse_noise(data: dict[str, Any]) -> NoiseRules:
             "truncation_max_words", "month_words", "date_words", "revision_pattern", "number_units",
             "cookie_banner_patterns", "cookie_banner_max_words", "language_stopwords", "language_min_hits",
             "language_margin", "language_link_pattern", "contact_pattern", "address_words", "legal_forms"}
-    _check_keys("noise.toml", data, keys, keys)
+    optional = {"title_words", "title_joiners", "title_max_words", "name_min_count"}
+    _check_keys("noise.toml", data, keys | optional, keys)
     ignore = "|".join(f"(?:{p})" for p in data["ignore_patterns"])
     return NoiseRules(
         tracking_params=tuple(data["tracking_params"]),
@@ -313,6 +318,10 @@ def parse_noise(data: dict[str, Any]) -> NoiseRules:
         contact=_compile("noise.contact_pattern", data["contact_pattern"], case_sensitive=True),
         address_words=frozenset(w.lower() for w in data["address_words"]),
         legal_forms=frozenset(w.lower() for w in data["legal_forms"]),
+        title_words=frozenset(w.lower() for w in data.get("title_words", [])),
+        title_joiners=frozenset(w.lower() for w in data.get("title_joiners", [])),
+        title_max_words=int(data.get("title_max_words", 0)),
+        name_min_count=int(data.get("name_min_count", 0)),
     )
 
 

@@ -104,3 +104,56 @@ def test_dash_screen_reader_hint_in_link_text() -> None:
     assert not compare(old, new).material
     assert compare("See the [form](https://x.example/f).",
                    "See the [form](https://x.example/f). It opens in a new window only for members.").material
+
+
+ZOOM_INTRO = ("Please read these terms of service carefully. This Agreement is between you and Zoom Video "
+              "Communications, Inc. (“**Zoom**,” “**we**,” or “**us**”), unless you and Zoom have entered into a "
+              "written agreement. Zoom may update it. Zoom will tell you when it does.")
+
+
+@pytest.mark.parametrize("old,new", [
+    # Zoom 2024-08-08 (shared set): the document's title added above its date, the date set in bold
+    ("Effective Date: August 11, 2023\n\n" + ZOOM_INTRO,
+     "ZOOM TERMS OF SERVICE\n=====================\n\n**Effective Date: August 11, 2023**\n\n" + ZOOM_INTRO),
+    # Together AI 2026-03-02: a breadcrumb line and the full title
+    ("Privacy\n\nThis policy explains what we collect.", "Legal\nPrivacy Policy\n\nThis policy explains what we collect."),
+    # Lime 2024-01-11: the French title added
+    ("À compter du : 1 mars 2021\n\nChez Lime, nous protégeons vos données.",
+     "Avis de confidentialité\n\nÀ compter du : 1 mars 2021\n\nChez Lime, nous protégeons vos données."),
+    # a German title reworded
+    ("Datenschutzerklärung\n\nWir schützen Ihre Daten.", "Datenschutzhinweise\n\nWir schützen Ihre Daten."),
+    # a breadcrumb of links over the title
+    ("Privacy Policy\n\nWe protect your data.",
+     "[Home](https://x.example/) > [Legal](https://x.example/legal) > Privacy Policy\n\nWe protect your data."),
+])
+def test_document_title_or_breadcrumb_is_formatting(old: str, new: str) -> None:
+    """1.6: a change that only adds, removes or rewords the document's own title or a breadcrumb line."""
+    result = compare(old, new)
+    assert not result.material, [(h.kind, h.old, h.new, h.note) for h in result.changes]
+    assert any(h.note == "document title or breadcrumb" for h in result.changes)
+
+
+@pytest.mark.parametrize("old,new,labels", [
+    # a title naming a region, a kind of user or another subject says what the document covers
+    ("Privacy Notice\n\nThis notice explains what we collect.", "EEA Privacy Notice\n\nThis notice explains what we collect.",
+     ["regions"]),
+    ("Privacy Policy\n\nThis policy explains what we collect.",
+     "Non-User Privacy Policy\n\nThis policy explains what we collect.", []),
+    ("Privacy Policy\n\nThis policy explains what we collect.",
+     "Privacy and Cookie Policy\n\nThis policy explains what we collect.", []),
+    # a company's name in a contact line is no title ("Twitter International Unlimited Company" -> "X Internet
+    # Unlimited Company", X 2025-04-17), however often the versions repeat it
+    ("**Twitter International Unlimited Company**\n\n" + "Twitter International Unlimited Company is responsible. " * 5,
+     "**X Internet Unlimited Company**\n\n" + "Twitter International Unlimited Company is responsible. " * 5, []),
+    # a section heading losing a word is no title ("Warranties; Disclaimer" -> "Warranties", Le Chat)
+    ("Warranties; Disclaimer\n\nWe give none.", "Warranties\n\nWe give none.", []),
+])
+def test_title_that_says_more_stays_material(old: str, new: str, labels: list[str]) -> None:
+    result = compare(old, new)
+    assert result.material and result.labels == labels, [(h.kind, h.old, h.new, h.note) for h in result.changes]
+
+
+def test_version_widget_label_is_a_revision_date() -> None:
+    """Lovable 2026-05-13: "Version:" filled in with the date and "(Latest)" by the page's widget."""
+    result = compare("Version:\n\nWe protect your data.", "Version:April 14, 2026 (Latest)\n\nWe protect your data.")
+    assert not result.material, [(h.kind, h.old, h.new, h.note) for h in result.changes]
