@@ -60,3 +60,16 @@ def test_partial_scope_without_a_choice_is_regions_only() -> None:
 def test_edit_before_an_unless_clause_leaves_its_choice_alone() -> None:
     r = compare("We use ratings to rank, unless you opt out.", "We use ratings to sort, unless you opt out.")
     assert r.material and r.labels == []
+
+
+def test_a_scope_clause_naming_buyers_or_passengers_governs_its_clause() -> None:
+    """Etsy (2023, a tuning pair): what the EU right of withdrawal allows changes ("for any or no
+    reason"); the clause's scope names buyers, not users (classifier 1.6)."""
+    old = ("Buyers in the European Union (EU) may be entitled to a 14-day right of withdrawal after "
+           "receiving an item, during which they may return an item.")
+    new = ("Buyers in the European Union (EU) may be entitled to a 14-day right of withdrawal after "
+           "receiving an item, during which they may return an item for any or no reason.")
+    assert "regions" in compare(old, new).labels
+    assert "regions" in compare(old.replace("Buyers", "Passengers"), new.replace("Buyers", "Passengers")).labels
+    assert "regions" not in compare(old.replace("Buyers in the European Union (EU)", "Buyers"),
+                                    new.replace("Buyers in the European Union (EU)", "Buyers")).labels
