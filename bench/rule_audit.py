@@ -54,7 +54,7 @@ TARGETS = ("material", "ai_training", "regions", "opt_out")
 NEVER = r"(?!x)x"  # a regex that matches nothing
 NOISE_JUDGMENTS = ("_placeholder", "_announcement", "_typo", "_truncation", "_menu", "_label_lines",
                    "_numbering", "_web_address_only", "_filler_edits", "_contact_detail", "_contents",
-                   "_cookie_banner", "_menu_label", "_abbreviation", "_nav_menu")
+                   "_cookie_banner", "_menu_label", "_abbreviation", "_nav_menu", "_title_line")
 
 
 @dataclass
