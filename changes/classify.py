@@ -17,12 +17,13 @@ import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from re import _constants as _sre, _parser  # type: ignore[attr-defined]
 
 from changes.diff import RawHunk, Side
 from changes.echo import overlaps, sentence_ranges
 from changes.literals import gate_literals, present, satisfied
-from changes.rules import DIGIT, Pre, Rules, SeverityRule
-from changes.text import case_trap
+from changes.rules import DIGIT, Label, Pre, Rules, SeverityRule
+from changes.text import _prefilter, case_trap
 
 MAX_EVIDENCE = 3
 SECTION_CUE = "section: "  # evidence of a cue found in the hunk's section path
@@ -171,6 +172,52 @@ def _inside(a: int, b: int, spans: list[tuple[int, int]], firsts: list[int]) -> 
     return k >= 0 and b <= spans[k][1]
 
 
+@functools.lru_cache(maxsize=256)
+def _mask_of(mask: re.Pattern[str], parts: tuple[re.Pattern[str], ...], keep: tuple[int, ...]) -> re.Pattern[str]:
+    """The label's mask with only the entries `keep`: the same matches wherever the others cannot
+    match at all (an alternative that matches nowhere never wins a position)."""
+    if len(keep) == len(parts):
+        return mask
+    return re.compile("|".join(f"(?:{parts[i].pattern})" for i in keep), mask.flags)
+
+
+def _mask_for(label: Label, low: str, trap: bool, digit: bool) -> re.Pattern[str] | None:
+    """The label's mask reduced to the entries that may match the sentence whose lower case is
+    `low` and that has a digit or not (None: none may); the whole mask when case folding cannot be
+    trusted (`trap`). A speed-up only: the matches are the same."""
+    assert label.mask is not None
+    if trap or not label.mask_parts:
+        return label.mask
+    keep = tuple(i for i, (pre, needs_digit) in enumerate(_mask_checks(label.mask_parts))
+                 if (digit or not needs_digit)
+                 and (pre is None or any(all(any(lit in low for lit in clause) for clause in alt) for alt in pre)))
+    return _mask_of(label.mask, label.mask_parts, keep) if keep else None
+
+
+@functools.lru_cache(maxsize=16)
+def _mask_checks(parts: tuple[re.Pattern[str], ...]) -> tuple[tuple[tuple[list[frozenset[str]], ...] | None, bool], ...]:
+    """Each mask entry's required literals (changes.text._prefilter) and whether every match holds
+    a decimal digit, read once."""
+    return tuple((_prefilter(part), _needs_digit(part)) for part in parts)
+
+
+def _needs_digit(part: re.Pattern[str]) -> bool:
+    """Whether every match of `part` holds a decimal digit: a top-level item (outside any
+    alternation or optional group) that matches digits only, such as ``\\d{1,5}``."""
+    try:
+        items = _parser.parse(part.pattern, part.flags)
+    except re.error:  # pragma: no cover
+        return False
+    for op, av in items:
+        if op is _sre.IN and av == [(_sre.CATEGORY, _sre.CATEGORY_DIGIT)]:
+            return True
+        if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1 and len(av[2]) == 1:
+            sub_op, sub_av = av[2][0]
+            if sub_op is _sre.IN and sub_av == [(_sre.CATEGORY, _sre.CATEGORY_DIGIT)]:
+                return True
+    return False
+
+
 @functools.lru_cache(maxsize=2048)
 def _matches(ctx: str, rules: Rules) -> tuple[tuple[tuple[str, str, float, int, int, str], ...], tuple[int, ...]]:
     """All (label, pattern id, weight, start, end, phrase) matches in a sentence outside the label's
@@ -198,7 +245,8 @@ def _matches(ctx: str, rules: Rules) -> tuple[tuple[tuple[str, str, float, int, 
                 mine.append((label.name, p.id, p.weight, a, b, " ".join(m.group(0).split())))
         if mine and label.mask is not None and (not label.mask_pre or trap
                                                 or satisfied(label.mask_pre, found_low, digit)):
-            masked = _spans_upto(label.mask, ctx, max(x[3] for x in mine))  # in order, not overlapping
+            mask = _mask_for(label, low, trap, digit)
+            masked = _spans_upto(mask, ctx, max(x[3] for x in mine)) if mask is not None else []  # in order
             if masked:
                 firsts = [s for s, _ in masked]
                 mine = [x for x in mine if not _inside(x[3], x[4], masked, firsts)]

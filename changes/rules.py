@@ -98,6 +98,8 @@ class Label:
     sentence_mask: re.Pattern[str] | None = None   # cues in a sentence (to "." or ";") matching this are ignored
     ignore_renames: bool = False           # a unit that only swaps names gets no such label
     sentence_mask_pre: Pre = ()            # explicit pre-check of the sentence mask (lower-cased text)
+    mask_parts: tuple[re.Pattern[str], ...] = ()  # the mask's entries, each compiled alone (to leave out
+    #                                        the ones that cannot match a sentence before scanning it)
 
 
 @dataclass(frozen=True)
@@ -232,7 +234,8 @@ def parse_labels(data: dict[str, Any]) -> tuple[Label, ...]:
                             _compile(f"{where}.sentence_mask", table["sentence_mask"], True)
                             if "sentence_mask" in table else None,
                             bool(table.get("ignore_renames", False)),
-                            _pre(f"{where}.sentence_mask_pre", table.get("sentence_mask_pre", []), False)))
+                            _pre(f"{where}.sentence_mask_pre", table.get("sentence_mask_pre", []), False),
+                            tuple(_compile(f"{where}.mask", m, True) for m in masks)))
     return tuple(sorted(labels, key=lambda lab: lab.name))
 
 

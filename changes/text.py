@@ -174,7 +174,7 @@ def _clauses(items: Any) -> list[frozenset[str]]:
     return out
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=512)  # the noise regex and every mask entry of the rules
 def _prefilter(pattern: re.Pattern[str]) -> tuple[list[frozenset[str]], ...] | None:
     """Per top-level alternative of `pattern`, the clauses of :func:`_clauses`; None when some
     alternative has none (or the regex cannot be read), so that nothing can be ruled out."""
