@@ -386,6 +386,9 @@ _HAS_WORD = re.compile(r"\w")
 _NAME_GLUE = frozenset({"de", "du", "of", "the", "and", "&", "le", "la", "les"})
 
 
+_ARTICLES = frozenset(("a", "an", "the"))
+
+
 def _name_swap(h: RawHunk) -> bool:
     """Whether every edit of a modified unit swaps one name for another ("Alibaba" -> "Qwen",
     "Le Chat" -> "Vibe", "Twitter" -> "X"). Labels with ``ignore_renames`` take none from it unless
@@ -395,6 +398,8 @@ def _name_swap(h: RawHunk) -> bool:
         return False
     # edits of punctuation alone (straight for curly quotes beside the renamed name) swap no words
     pieces = [p for op, text in h.edits if op != 0 and (p := text.split()) and _HAS_WORD.search(text)]
+    # the article before a renamed noun changes with it ("a Connector" -> "an App")
+    pieces = [p[1:] if len(p) > 1 and p[0].lower() in _ARTICLES else p for p in pieces]
     return bool(pieces) and all(
         0 < len(p) <= 4 and _NAME_TOKEN.match(p[0]) and all(_NAME_TOKEN.match(t) or t.lower() in _NAME_GLUE for t in p)
         for p in pieces)

@@ -73,3 +73,23 @@ def test_a_scope_clause_naming_buyers_or_passengers_governs_its_clause() -> None
     assert "regions" in compare(old.replace("Buyers", "Passengers"), new.replace("Buyers", "Passengers")).labels
     assert "regions" not in compare(old.replace("Buyers in the European Union (EU)", "Buyers"),
                                     new.replace("Buyers in the European Union (EU)", "Buyers")).labels
+
+
+def test_a_control_offered_to_the_user_is_opt_out() -> None:
+    """Google (2026, shared set): a new subsetting "lets you control whether" some activity is saved:
+    a choice and how it works (classifier 1.6)."""
+    old = "Web & App Activity saves your activity on Google sites and apps."
+    new = (old + " Web & App Activity also has a subsetting that lets you control whether some information "
+           "about your activity on other sites and apps is saved.")
+    assert "opt_out" in compare(old, new).labels
+    assert "opt_out" not in compare(old, old + " Web & App Activity also saves some information.").labels
+
+
+def test_a_rename_that_changes_the_article_is_still_a_rename() -> None:
+    """ChatGPT (2025, a tuning pair): "Connectors" become "Apps", and "a Connector" "an App", beside
+    "you can control whether": a rename changes no choice (classifier 1.6)."""
+    old = ("You are solely responsible for the actions you take using Connectors or adding custom Connectors, "
+           "and you can control whether a Connector is enabled in your workspace.")
+    new = ("You are solely responsible for the actions you take using Apps or adding custom Apps, "
+           "and you can control whether an App is enabled in your workspace.")
+    assert "opt_out" not in compare(old, new).labels
