@@ -23,7 +23,7 @@ from changes.diff import RawHunk, Side
 from changes.echo import overlaps, sentence_ranges
 from changes.literals import gate_literals, present, satisfied
 from changes.rules import DIGIT, Label, Pre, Rules, SeverityRule
-from changes.text import _prefilter, case_trap
+from changes.text import _prefilter, case_trap, literals_allow
 
 MAX_EVIDENCE = 3
 SECTION_CUE = "section: "  # evidence of a cue found in the hunk's section path
@@ -189,8 +189,7 @@ def _mask_for(label: Label, low: str, trap: bool, digit: bool) -> re.Pattern[str
     if trap or not label.mask_parts:
         return label.mask
     keep = tuple(i for i, (pre, needs_digit) in enumerate(_mask_checks(label.mask_parts))
-                 if (digit or not needs_digit)
-                 and (pre is None or any(all(any(lit in low for lit in clause) for clause in alt) for alt in pre)))
+                 if (digit or not needs_digit) and (pre is None or literals_allow(pre, low)))
     return _mask_of(label.mask, label.mask_parts, keep) if keep else None
 
 

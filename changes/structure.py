@@ -70,10 +70,8 @@ def parse_blocks(text: str) -> list[Block]:
             heads.append((i, len(m.group(1)), _heading_text(m.group(2))))
         elif line.endswith(("---", "===")) and (f := _flat_setext(line)) is not None:
             heads.append((i, *f))
-        elif "**" in line and (b := _BOLD_LINE.match(line)) is not None \
-                and len(b.group(1).split()) <= BOLD_MAX_WORDS and not _BOLD_NOT_HEADING.match(b.group(1)) \
-                and not _SETEXT.match(lines[i + 1] if i + 1 < len(lines) else ""):
-            heads.append((i, BOLD_LEVEL, _heading_text(b.group(1))))
+        elif "**" in line and (bold := _bold_heading(line, lines[i + 1] if i + 1 < len(lines) else "")):
+            heads.append((i, BOLD_LEVEL, bold))
         elif first in ("=", "-") and _SETEXT.match(line):
             underline[i] = True
             if i > 0 and lines[i - 1].strip() and not _LAYOUT.match(lines[i - 1]):
@@ -107,6 +105,16 @@ def parse_blocks(text: str) -> list[Block]:
             continue
         blocks.append(Block(stripped, section, head is not None))
     return blocks
+
+
+def _bold_heading(line: str, next_line: str) -> str:
+    """The title of an all-bold line read as a heading ("121. **US STATE LAW PRIVACY ADDENDUM**"), or
+    '' (too long, a bold link or date line, or a setext heading's text underlined on the next line)."""
+    b = _BOLD_LINE.match(line)
+    if b is None or len(b.group(1).split()) > BOLD_MAX_WORDS or _BOLD_NOT_HEADING.match(b.group(1)) \
+            or _SETEXT.match(next_line):
+        return ""
+    return _heading_text(b.group(1))
 
 
 def _flat_setext(line: str) -> tuple[int, str] | None:

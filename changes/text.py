@@ -193,8 +193,12 @@ def _may_match(pattern: re.Pattern[str], text: str, low: str) -> bool:
     alternatives and no fixed first character try a match at every position, so ruling one out by
     substring tests is much cheaper than the search."""
     pre = _prefilter(pattern)
-    if pre is None or case_trap(text):
-        return True
+    return pre is None or case_trap(text) or literals_allow(pre, low)
+
+
+def literals_allow(pre: tuple[list[frozenset[str]], ...], low: str) -> bool:
+    """Whether some alternative of a :func:`_prefilter` result has every clause's literal in the
+    lower-cased text ``low`` (False: the regex cannot match it)."""
     return any(all(any(s in low for s in clause) for clause in alt) for alt in pre)
 
 
